@@ -1,0 +1,1 @@
+"""Client side: connections and contexts."""

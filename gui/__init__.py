@@ -1,0 +1,1 @@
+"""OpenDeck window (PySide6 on a qasync loop). Observes opendeck.core."""

@@ -1,0 +1,1 @@
+"""Package data: icons, .desktop entry, style sheets, default endpoints."""
