@@ -1,0 +1,362 @@
+"""The one shared core the window, the CLI and the tests use.
+
+A :class:`Session` holds the endpoints, opens and closes their contexts, and publishes
+
+* **events** (state changed, handshake, heartbeat, error, log line): low rate, delivered
+  synchronously to subscribers;
+* **pushes**: high rate, appended in batches to a bounded ring buffer (:class:`PushLog`) with
+  a monotonically increasing sequence number, and handed to the journal in the same batches.
+  Readers poll ``session.pushes.since(seq)`` from a timer; nothing is scheduled per push.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import catalog
+from .channel import Packet
+from .cipher import RsaCipher
+from .client.connection import ClientInfo, Connection, HandshakeInfo, State
+from .client.contexts import BaseContext, QuoteContext, TradeContext
+from .config import CONTEXT_KINDS, Endpoint
+from .errors import ConfigError, OpenDeckError
+from .journal import Journal
+from .summary import decode_push, summarize
+from .wire import FMT_JSON, FMT_PROTOBUF
+
+CONTEXT_LABELS = {"quote": "Quote", "trade-sec": "Securities trade", "trade-future": "Futures trade"}
+
+
+@dataclass(slots=True)
+class PushRecord:
+    seq: int
+    time: float
+    endpoint: str  # endpoint id
+    context: str  # quote | trade-sec | trade-future
+    proto_id: int
+    fmt: int
+    serial: int
+    body: bytes  # plaintext body as received (protobuf or JSON)
+    security: str
+    summary: str
+    error: str = ""
+
+    @property
+    def name(self) -> str:
+        return catalog.name_of(self.proto_id)
+
+    @property
+    def size(self) -> int:
+        return len(self.body)
+
+    def decode(self) -> dict[str, Any]:
+        """The full message as a dict (built on demand, never on the hot path)."""
+        return decode_push(self.proto_id, self.fmt, self.body)
+
+
+class PushLog:
+    """Bounded ring of push records with sequence numbers; ``since(seq)`` is O(new rows)."""
+
+    def __init__(self, capacity: int = 200_000) -> None:
+        if capacity < 1:
+            raise ValueError("capacity must be positive")
+        self.capacity = capacity
+        self._items: list[PushRecord] = []
+        self._first = 1  # seq of _items[0]
+        self.last_seq = 0
+        self.evicted = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @property
+    def first_seq(self) -> int:
+        return self._first
+
+    def next_seq(self) -> int:
+        self.last_seq += 1
+        return self.last_seq
+
+    def extend(self, records: list[PushRecord]) -> None:
+        items = self._items
+        items.extend(records)
+        over = len(items) - self.capacity
+        if over > self.capacity // 4 or (over > 0 and len(records) >= len(items)):
+            del items[:over]  # amortised: trim in chunks, not per append
+            self._first += over
+            self.evicted += over
+
+    def since(self, seq: int, limit: int | None = None) -> list[PushRecord]:
+        """Records with seq > ``seq``, oldest first (those still held)."""
+        start = max(0, seq + 1 - self._first)
+        stop = None if limit is None else start + limit
+        return self._items[start:stop]
+
+    def latest(self, n: int) -> list[PushRecord]:
+        return self._items[-n:] if n > 0 else []
+
+    def get(self, seq: int) -> PushRecord | None:
+        i = seq - self._first
+        return self._items[i] if 0 <= i < len(self._items) else None
+
+    def clear(self) -> None:
+        self._first = self.last_seq + 1
+        self.evicted += len(self._items)
+        self._items.clear()
+
+
+@dataclass(slots=True)
+class Event:
+    kind: str  # state | handshake | heartbeat | error | log | endpoints
+    endpoint: str
+    context: str
+    message: str
+    data: dict[str, Any] = field(default_factory=dict)
+    time: float = field(default_factory=time.time)
+
+
+class ContextHandle:
+    """One open (or opening) context of an endpoint, and the figures the window shows."""
+
+    def __init__(self, session: Session, endpoint: Endpoint, key: str, conn: Connection,
+                 ctx: BaseContext) -> None:
+        self.session = session
+        self.endpoint_id = endpoint.id
+        self.key = key
+        self.conn = conn
+        self.ctx = ctx
+        self.pushes = 0
+        self.errors = 0
+        self.global_state: dict[str, Any] | None = None
+
+    @property
+    def state(self) -> State:
+        return self.conn.state
+
+    @property
+    def handshake(self) -> HandshakeInfo | None:
+        return self.conn.handshake
+
+    # ConnectionListener -------------------------------------------------------------
+    def on_state(self, conn: Connection, old: State, new: State, reason: str) -> None:
+        data = {"old": old.value, "new": new.value, "reason": reason}
+        if new is State.RECONNECTING and conn.reconnect_at is not None:
+            data["retry_in"] = max(0.0, conn.reconnect_at - time.monotonic())
+        self.session._emit(Event("state", self.endpoint_id, self.key,
+                                 f"{old.value} -> {new.value}" + (f": {reason}" if reason else ""),
+                                 data))
+
+    def on_handshake(self, conn: Connection, info: HandshakeInfo) -> None:
+        self.session._emit(Event(
+            "handshake", self.endpoint_id, self.key,
+            f"InitConnect ok: server {info.server_ver}, user {info.login_user_id}, conn "
+            f"{info.conn_id}, keepalive {info.keepalive_interval} s, {info.encryption}, "
+            f"{info.connect_ms:.1f}+{info.handshake_ms:.1f} ms", info.as_dict()))
+
+    def on_heartbeat(self, conn: Connection, rtt_ms: float | None, missed: int) -> None:
+        msg = f"KeepAlive rtt {rtt_ms:.2f} ms" if rtt_ms is not None else f"KeepAlive missed ({missed} in a row)"
+        self.session._emit(Event("heartbeat", self.endpoint_id, self.key, msg,
+                                 {"rtt_ms": rtt_ms, "missed": missed}), journal=rtt_ms is None)
+
+    def on_error(self, conn: Connection, error: OpenDeckError) -> None:
+        self.errors += 1
+        self.session._emit(Event("error", self.endpoint_id, self.key, str(error),
+                                 {"type": type(error).__name__}))
+
+    def on_pushes(self, conn: Connection, packets: list[Packet]) -> None:
+        self.pushes += len(packets)
+        self.session._ingest(self, packets)
+
+
+Listener = Callable[[Event], None]
+
+
+class Session:
+    def __init__(self, endpoints: Iterable[Endpoint] = (), *, ring_capacity: int = 200_000,
+                 journal_path: Path | str | None = None, demo_push_rate: float = 4.0,
+                 demo_keepalive: int = 10) -> None:
+        self.endpoints: dict[str, Endpoint] = {}
+        for ep in endpoints:
+            self.endpoints[ep.id] = ep
+        self.handles: dict[tuple[str, str], ContextHandle] = {}
+        self.pushes = PushLog(ring_capacity)
+        self.journal = Journal(journal_path) if journal_path else None
+        self.push_counts: dict[str, int] = {}  # endpoint id -> pushes received
+        self.demo_push_rate = demo_push_rate
+        self.demo_keepalive = demo_keepalive
+        self._demos: dict[str, Any] = {}  # endpoint id -> DemoGateway
+        self._demo_ports: dict[str, int] = {}
+        self._listeners: list[Listener] = []
+        self.errors_in_listeners = 0
+
+    # events -----------------------------------------------------------------------
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def _emit(self, event: Event, journal: bool = True) -> None:
+        if journal and self.journal is not None:
+            self.journal.add_event(event.time, event.endpoint, event.context, event.kind, event.message)
+        for fn in list(self._listeners):
+            try:
+                fn(event)
+            except Exception:  # a broken observer must not break the core
+                self.errors_in_listeners += 1
+
+    def log(self, message: str, endpoint: str = "", context: str = "") -> None:
+        self._emit(Event("log", endpoint, context, message))
+
+    # pushes -----------------------------------------------------------------------
+    def _ingest(self, handle: ContextHandle, packets: list[Packet]) -> None:
+        now = time.time()
+        ep, key = handle.endpoint_id, handle.key
+        log = self.pushes
+        records = []
+        bad = 0
+        for p in packets:
+            if p.error is None:
+                sec, summ = summarize(p.proto_id, p.fmt, p.body)
+                err = ""
+            else:
+                sec, summ, err = "", f"{type(p.error).__name__}: {p.error}", str(p.error)
+                bad += 1
+            records.append(PushRecord(log.next_seq(), now, ep, key, p.proto_id, p.fmt, p.serial,
+                                      p.body, sec, summ, err))
+        log.extend(records)
+        self.push_counts[ep] = self.push_counts.get(ep, 0) + len(records)
+        if self.journal is not None:
+            self.journal.add_pushes([(r.seq, r.time, ep, key, r.proto_id, r.fmt, r.serial,
+                                      r.security, r.summary, r.body) for r in records])
+        if bad:
+            handle.errors += bad
+            self._emit(Event("error", ep, key, f"{bad} push(es) failed the SHA-1/cipher check; "
+                             "they are kept in the log with the error", {"count": bad}))
+
+    # endpoints ----------------------------------------------------------------------
+    def endpoint(self, endpoint_id: str) -> Endpoint:
+        try:
+            return self.endpoints[endpoint_id]
+        except KeyError:
+            raise ConfigError(f"no endpoint with id {endpoint_id!r}") from None
+
+    def add_endpoint(self, ep: Endpoint) -> Endpoint:
+        ep.validate()
+        if ep.id in self.endpoints:
+            raise ConfigError(f"an endpoint with id {ep.id!r} exists already")
+        self.endpoints[ep.id] = ep
+        self._emit(Event("endpoints", ep.id, "", f"added endpoint {ep.name}"))
+        return ep
+
+    def update_endpoint(self, ep: Endpoint) -> Endpoint:
+        """Replace the settings; open contexts keep running until reconnected by hand."""
+        ep.validate()
+        self.endpoint(ep.id)
+        self.endpoints[ep.id] = ep
+        self._emit(Event("endpoints", ep.id, "", f"updated endpoint {ep.name}"))
+        return ep
+
+    async def remove_endpoint(self, endpoint_id: str) -> None:
+        ep = self.endpoint(endpoint_id)
+        await self.close_endpoint(endpoint_id)
+        await self.stop_demo(endpoint_id)
+        self._demo_ports.pop(endpoint_id, None)
+        del self.endpoints[endpoint_id]
+        self._emit(Event("endpoints", endpoint_id, "", f"removed endpoint {ep.name}"))
+
+    def handle(self, endpoint_id: str, key: str) -> ContextHandle | None:
+        return self.handles.get((endpoint_id, key))
+
+    def endpoint_state(self, endpoint_id: str) -> str:
+        """One word for the endpoint's pill: the most telling state of its contexts."""
+        states = [h.state for (e, _), h in self.handles.items() if e == endpoint_id]
+        for s in (State.RECONNECTING, State.CONNECTING, State.HANDSHAKING, State.READY):
+            if s in states:
+                return s.value
+        errs = [h for (e, _), h in self.handles.items() if e == endpoint_id and h.conn.last_error]
+        if errs and all(h.state is State.CLOSED for h in errs):
+            return "error"
+        return "disconnected"
+
+    # demo gateway -------------------------------------------------------------------
+    def demo_gateway(self, endpoint_id: str):
+        return self._demos.get(endpoint_id)
+
+    async def start_demo(self, endpoint_id: str):
+        gw = self._demos.get(endpoint_id)
+        if gw is not None:
+            return gw
+        from .gateway.server import DemoGateway
+        gw = DemoGateway(host="127.0.0.1", port=self._demo_ports.get(endpoint_id, 0),
+                         push_rate=self.demo_push_rate, keepalive_interval=self.demo_keepalive)
+        await gw.start()
+        self._demos[endpoint_id] = gw
+        self._demo_ports[endpoint_id] = gw.port
+        self.log(f"demo gateway listening on {gw.host}:{gw.port}", endpoint_id)
+        return gw
+
+    async def stop_demo(self, endpoint_id: str) -> None:
+        gw = self._demos.pop(endpoint_id, None)
+        if gw is not None:
+            await gw.stop()
+            self.log("demo gateway stopped", endpoint_id)
+
+    # contexts -----------------------------------------------------------------------
+    async def open(self, endpoint_id: str, key: str) -> ContextHandle:
+        """Start a context connecting (returns at once; watch events or ``wait_ready``)."""
+        if key not in CONTEXT_KINDS:
+            raise ConfigError(f"context {key!r} must be one of {', '.join(CONTEXT_KINDS)}")
+        ep = self.endpoint(endpoint_id)
+        existing = self.handles.get((endpoint_id, key))
+        if existing is not None and existing.state is not State.CLOSED:
+            return existing
+        host, port = ep.host, ep.port
+        if ep.demo:
+            gw = await self.start_demo(endpoint_id)
+            host, port = gw.host, gw.port
+        rsa = RsaCipher.from_file(ep.rsa_key) if ep.rsa_key else None
+        client = ClientInfo(client_id=ep.client_id, client_ver=ep.client_ver, language=ep.language,
+                            recv_notify=ep.recv_notify,
+                            push_format=FMT_JSON if ep.push_format == "json" else FMT_PROTOBUF)
+        conn = Connection(host, port, rsa=rsa, client=client, auto_reconnect=ep.auto_reconnect,
+                          label=f"{ep.name} {CONTEXT_LABELS[key].lower()}")
+        if key == "quote":
+            ctx: BaseContext = QuoteContext(conn)
+        elif key == "trade-sec":
+            ctx = TradeContext(conn, "securities", ep.trd_market or None, ep.security_firm or None)
+        else:
+            ctx = TradeContext(conn, "futures", None, ep.security_firm or None)
+        handle = ContextHandle(self, ep, key, conn, ctx)
+        conn.listener = handle
+        self.handles[(endpoint_id, key)] = handle
+        conn.start()
+        return handle
+
+    async def open_endpoint(self, endpoint_id: str) -> list[ContextHandle]:
+        ep = self.endpoint(endpoint_id)
+        return [await self.open(endpoint_id, key) for key in ep.contexts]
+
+    async def close(self, endpoint_id: str, key: str) -> None:
+        handle = self.handles.get((endpoint_id, key))
+        if handle is not None:
+            await handle.conn.close()
+
+    async def close_endpoint(self, endpoint_id: str) -> None:
+        for (e, k) in list(self.handles):
+            if e == endpoint_id:
+                await self.close(e, k)
+
+    async def aclose(self) -> None:
+        """Close every context and demo gateway, then the journal."""
+        for (e, k) in list(self.handles):
+            with contextlib.suppress(Exception):
+                await self.close(e, k)
+        for ep_id in list(self._demos):
+            with contextlib.suppress(Exception):
+                await self.stop_demo(ep_id)
+        if self.journal is not None:
+            self.journal.close()

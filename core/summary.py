@@ -1,0 +1,155 @@
+"""One-line summaries of pushes, and the lazy full decode.
+
+``summarize`` runs once per push as it arrives, so it reads a handful of fields and formats
+one short string; the full dict view (``decode_push``) is built only when someone looks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import catalog, codes
+from .channel import decode_message, message_to_dict
+from .errors import OpenDeckError
+from .wire import FMT_JSON
+
+
+def _sec(s) -> str:
+    return codes.format_code(s.market, s.code)
+
+
+def _vol(v: float) -> str:
+    v = float(v)
+    for unit, div in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
+        if abs(v) >= div:
+            return f"{v / div:.2f}{unit}"
+    return f"{v:g}"
+
+
+def _basic(s2c) -> tuple[str, str]:
+    qs = s2c.basicQotList
+    if not qs:
+        return "", "empty quote list"
+    q = qs[0]
+    chg = q.curPrice - q.lastClosePrice
+    pct = (chg / q.lastClosePrice * 100) if q.lastClosePrice else 0.0
+    more = f" (+{len(qs) - 1} more)" if len(qs) > 1 else ""
+    return _sec(q.security), (f"{q.curPrice:.3f} {chg:+.3f} ({pct:+.2f}%) vol {_vol(q.volume)}"
+                              f" H {q.highPrice:.3f} L {q.lowPrice:.3f}{more}")
+
+
+def _ticker(s2c) -> tuple[str, str]:
+    ts = s2c.tickerList
+    if not ts:
+        return _sec(s2c.security), "no ticks"
+    t = ts[-1]
+    return _sec(s2c.security), (f"{len(ts)} tick{'s' if len(ts) > 1 else ''}, last "
+                                f"{t.price:.3f} x {t.volume} {codes.TICKER_DIR.get(t.dir, t.dir)} "
+                                f"#{t.sequence}")
+
+
+def _book(s2c) -> tuple[str, str]:
+    bid = s2c.orderBookBidList
+    ask = s2c.orderBookAskList
+    b = f"{bid[0].price:.3f} x {bid[0].volume}" if bid else "-"
+    a = f"{ask[0].price:.3f} x {ask[0].volume}" if ask else "-"
+    return _sec(s2c.security), f"bid {b} | ask {a} ({len(bid)}/{len(ask)} levels)"
+
+
+def _kl(s2c) -> tuple[str, str]:
+    kl = s2c.klList
+    label = codes.KL_TYPES.get(s2c.klType, str(s2c.klType))
+    if not kl:
+        return _sec(s2c.security), f"K {label}: empty"
+    k = kl[-1]
+    return _sec(s2c.security), (f"K {label} {k.time} O {k.openPrice:.3f} H {k.highPrice:.3f} "
+                                f"L {k.lowPrice:.3f} C {k.closePrice:.3f} vol {_vol(k.volume)}")
+
+
+def _rt(s2c) -> tuple[str, str]:
+    rt = s2c.rtList
+    if not rt:
+        return _sec(s2c.security), "RT: empty"
+    r = rt[-1]
+    return _sec(s2c.security), f"RT {r.time} {r.price:.3f} avg {r.avgPrice:.3f} vol {_vol(r.volume)}"
+
+
+def _broker(s2c) -> tuple[str, str]:
+    return _sec(s2c.security), (f"brokers bid {len(s2c.brokerBidList)} / ask "
+                                f"{len(s2c.brokerAskList)}")
+
+
+def _order(s2c) -> tuple[str, str]:
+    o = s2c.order
+    return (codes.format_code(_qot_market(o.secMarket), o.code),
+            f"order {o.orderID} {codes.TRD_SIDE_NAMES.get(o.trdSide, o.trdSide)} {o.qty:g} @ "
+            f"{o.price:.3f} {codes.ORDER_STATUS.get(o.orderStatus, o.orderStatus)} "
+            f"filled {o.fillQty:g} acc {s2c.header.accID}")
+
+
+def _fill(s2c) -> tuple[str, str]:
+    f = s2c.orderFill
+    return (codes.format_code(_qot_market(f.secMarket), f.code),
+            f"fill {f.fillID} order {f.orderID} {codes.TRD_SIDE_NAMES.get(f.trdSide, f.trdSide)} "
+            f"{f.qty:g} @ {f.price:.3f} acc {s2c.header.accID}")
+
+
+_SEC_TO_QOT = {1: 1, 2: 11, 31: 21, 32: 22, 41: 31, 51: 41, 61: 51, 71: 61, 81: 71}
+
+
+def _qot_market(sec_market: int) -> int:
+    return _SEC_TO_QOT.get(sec_market, 0)
+
+
+def _notify(s2c) -> tuple[str, str]:
+    kind = codes.NOTIFY_TYPES.get(s2c.type, str(s2c.type))
+    if s2c.HasField("connectStatus"):
+        c = s2c.connectStatus
+        return "", f"{kind}: quote logged in {c.qotLogined}, trade logged in {c.trdLogined}"
+    if s2c.HasField("event"):
+        return "", f"{kind}: event {s2c.event.eventType} {s2c.event.desc}"
+    if s2c.HasField("programStatus"):
+        st = s2c.programStatus.programStatus
+        return "", f"{kind}: {codes.PROGRAM_STATUS.get(st.type, st.type)} {st.strExtDesc}".rstrip()
+    if s2c.HasField("apiQuota"):
+        q = s2c.apiQuota
+        return "", f"{kind}: sub quota {q.subQuota}, history K quota {q.historyKLQuota}"
+    if s2c.HasField("usedQuota"):
+        q = s2c.usedQuota
+        return "", f"{kind}: used sub {q.usedSubQuota}, used K {q.usedKLineQuota}"
+    if s2c.HasField("apiLevel"):
+        return "", f"{kind}: API level {s2c.apiLevel.apiLevel}"
+    return "", kind
+
+
+_SUMMARIZERS = {
+    catalog.QOT_UPDATE_BASIC_QOT: _basic, catalog.QOT_UPDATE_TICKER: _ticker,
+    catalog.QOT_UPDATE_ORDER_BOOK: _book, catalog.QOT_UPDATE_KL: _kl,
+    catalog.QOT_UPDATE_RT: _rt, catalog.QOT_UPDATE_BROKER: _broker,
+    catalog.TRD_UPDATE_ORDER: _order, catalog.TRD_UPDATE_ORDER_FILL: _fill,
+    catalog.NOTIFY: _notify,
+}
+
+
+def summarize(proto_id: int, fmt: int, body: bytes) -> tuple[str, str]:
+    """``(security, summary)`` for a push body; never raises."""
+    fn = _SUMMARIZERS.get(proto_id)
+    cls = catalog.response_type(proto_id) if fn is not None else None
+    if cls is None:
+        return "", f"{len(body)} bytes, no schema for {catalog.name_of(proto_id)}"
+    try:
+        resp = decode_message(cls, body, fmt, proto_id)
+        if resp.retType != 0:
+            return "", f"retType {resp.retType}: {resp.retMsg}"
+        return fn(resp.s2c)
+    except (OpenDeckError, AttributeError, IndexError, ValueError, TypeError) as exc:
+        return "", f"undecodable {'JSON' if fmt == FMT_JSON else 'protobuf'}: {exc}"
+
+
+def decode_push(proto_id: int, fmt: int, body: bytes) -> dict[str, Any]:
+    """The whole push as a dict with proto field names (S2C only), or a raw view."""
+    cls = catalog.response_type(proto_id)
+    if cls is None:
+        return {"raw_hex": body.hex(), "note": f"no schema for {catalog.name_of(proto_id)}"}
+    resp = decode_message(cls, body, fmt, proto_id)
+    return message_to_dict(resp.s2c) if resp.HasField("s2c") else {}
