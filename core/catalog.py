@@ -25,9 +25,9 @@ _TABLE = """
 3003 Qot_GetSubInfo; 3004 Qot_GetBasicQot; 3005 Qot_UpdateBasicQot push; 3006 Qot_GetKL;
 3007 Qot_UpdateKL push; 3008 Qot_GetRT; 3009 Qot_UpdateRT push; 3010 Qot_GetTicker;
 3011 Qot_UpdateTicker push; 3012 Qot_GetOrderBook; 3013 Qot_UpdateOrderBook push;
-3014 Qot_GetBroker; 3015 Qot_UpdateBroker push; 3017 Qot_Get;
+3014 Qot_GetBroker; 3015 Qot_UpdateBroker push; 3016 Qot_GetOrderDetail legacy; 3017 Qot_UpdateOrderDetail push legacy;
 3019 Qot_UpdatePriceReminder push; 3100 Qot_GetHistoryKL legacy;
-3101 Qot_GetHistoryKLPoints legacy; 3102 protos legacy; 3103 Qot_RequestHistoryKL;
+3101 Qot_GetHistoryKLPoints legacy; 3102 Qot_GetRehab legacy; 3103 Qot_RequestHistoryKL;
 3104 Qot_RequestHistoryKLQuota; 3105 Qot_RequestRehab; 3200 Qot_GetTradeDate legacy;
 3201 Qot_GetSuspend; 3202 Qot_GetStaticInfo; 3203 Qot_GetSecuritySnapshot;
 3204 Qot_GetPlateSet; 3205 Qot_GetPlateSecurity; 3206 Qot_GetReference;

@@ -13,6 +13,7 @@ errors (bad magic, oversized body) raise.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 
 from google.protobuf import json_format
@@ -21,8 +22,8 @@ from google.protobuf.message import Message
 
 from . import catalog
 from .cipher import PLAIN, BodyCipher, RsaCipher
-from .errors import ChecksumError, CipherError, DecodeError, OpenDeckError
-from .wire import DEFAULT_MAX_BODY, FMT_JSON, FMT_PROTOBUF, FrameDecoder, encode_frame
+from .errors import ChecksumError, CipherError, DecodeError, OpenDeckError, ProtocolError
+from .wire import DEFAULT_MAX_BODY, FMT_JSON, FMT_PROTOBUF, Frame, FrameDecoder, encode_frame
 
 ENCRYPTION_NONE = "none"
 
@@ -72,29 +73,34 @@ class Channel:
         return data
 
     def receive(self, data: bytes | bytearray | memoryview) -> list[Packet]:
-        """Bytes in, packets out. Raises only stream-fatal :class:`ProtocolError` s."""
-        frames = self.decoder.feed(data)
-        out: list[Packet] = []
-        append = out.append
-        verify = self.verify_sha1
-        sha1 = hashlib.sha1
-        for f in frames:
-            cipher = self.cipher_for(f.proto_id)
-            body = f.body
-            error: OpenDeckError | None = None
-            if cipher is not PLAIN:
-                try:
-                    body = cipher.decrypt(body)
-                except CipherError as exc:
-                    error = exc
-                    body = f.body
-            if error is None and verify and sha1(body).digest() != f.sha1:
-                error = ChecksumError(
-                    f"SHA-1 mismatch on {catalog.name_of(f.proto_id)} (proto {f.proto_id}, "
-                    f"serial {f.serial}): the body was corrupted or the peer uses another cipher")
-            append(Packet(f.proto_id, f.serial, f.fmt, body, 44 + len(f.body), error))
+        """Bytes in, packets out. Raises only stream-fatal :class:`ProtocolError` s, with the
+        packets decoded before the fault in this call on ``exc.packets``."""
+        try:
+            frames = self.decoder.feed(data)
+        except ProtocolError as exc:
+            packets = [self._open(f) for f in getattr(exc, "frames", ())]
+            exc.packets = packets  # type: ignore[attr-defined]
+            self.packets_in += len(packets)
+            raise
+        out = [self._open(f) for f in frames]
         self.packets_in += len(out)
         return out
+
+    def _open(self, f: Frame) -> Packet:
+        cipher = self.cipher_for(f.proto_id)
+        body = f.body
+        error: OpenDeckError | None = None
+        if cipher is not PLAIN:
+            try:
+                body = cipher.decrypt(body)
+            except CipherError as exc:
+                error = exc
+                body = f.body
+        if error is None and self.verify_sha1 and hashlib.sha1(body).digest() != f.sha1:
+            error = ChecksumError(
+                f"SHA-1 mismatch on {catalog.name_of(f.proto_id)} (proto {f.proto_id}, "
+                f"serial {f.serial}): the body was corrupted or the peer uses another cipher")
+        return Packet(f.proto_id, f.serial, f.fmt, body, f.wire_size, error)
 
 
 def encode_message(msg: Message, fmt: int = FMT_PROTOBUF) -> bytes:
@@ -108,9 +114,12 @@ def decode_message(cls: type[Message], body: bytes, fmt: int, proto_id: int = 0)
     """Parse a body of either format, raising :class:`DecodeError` with the proto named."""
     try:
         if fmt == FMT_JSON:
-            return json_format.Parse(body.decode("utf-8"), cls(), ignore_unknown_fields=True)
+            obj = json.loads(body.decode("utf-8"))
+            if not isinstance(obj, dict):
+                raise ValueError(f"top level is a JSON {type(obj).__name__}, not an object")
+            return json_format.ParseDict(obj, cls(), ignore_unknown_fields=True)
         return cls.FromString(body)
-    except (_PbDecodeError, json_format.ParseError, UnicodeDecodeError, ValueError) as exc:
+    except (_PbDecodeError, json_format.ParseError, ValueError, RecursionError) as exc:
         raise DecodeError(f"cannot parse {catalog.name_of(proto_id)} (proto {proto_id}) as "
                           f"{'JSON' if fmt == FMT_JSON else 'protobuf'}: {exc}") from None
 

@@ -48,7 +48,7 @@ class RsaCipher(BodyCipher):
             raise ConfigError(f"{source} is a public key; OpenD's rsa_private_key setting and "
                               "OpenDeck both need the PKCS#1 private key (BEGIN RSA PRIVATE KEY)")
         self._key = key
-        self._source = source
+        self.source = source
         self._block = key.size_in_bytes()
         self._enc = PKCS1_v1_5.new(key.public_key())
         self._dec = PKCS1_v1_5.new(key)
@@ -83,14 +83,17 @@ class RsaCipher(BodyCipher):
         n = self._block
         if len(data) % n:
             raise CipherError(f"RSA body of {len(data)} bytes is not a whole number of "
-                              f"{n}-byte blocks: the gateway uses a different key size than {self._source}")
+                              f"{n}-byte blocks: the gateway uses a different key size than {self.source}")
         sentinel = object()
         out = []
         for i in range(0, len(data), n):
-            part = self._dec.decrypt(data[i:i + n], sentinel)
+            try:
+                part = self._dec.decrypt(data[i:i + n], sentinel)
+            except ValueError:  # block >= modulus: garbage, or a key with a smaller modulus
+                part = sentinel
             if part is sentinel:
                 raise CipherError(f"RSA decrypt failed: the gateway's rsa_private_key does not "
-                                  f"match {self._source}")
+                                  f"match {self.source}")
             out.append(part)
         return b"".join(out)
 
@@ -143,6 +146,8 @@ class AesEcbCipher(BodyCipher):
         if rem >= AES_BLOCK:
             raise CipherError(f"AES-ECB tail says {rem} trailing bytes (must be below 16): the "
                               "peer is not using FTAES_ECB")
+        if rem and len(data) == AES_BLOCK:
+            raise CipherError(f"AES-ECB tail says {rem} trailing bytes but there is no data block")
         plain = self._ecb.decrypt(data[:-AES_BLOCK])
         return plain[:len(plain) - (AES_BLOCK - rem)] if rem else plain
 

@@ -88,7 +88,9 @@ class FrameDecoder:
 
     def feed(self, data: bytes | bytearray | memoryview) -> list[Frame]:
         if self._error is not None:
-            raise self._error
+            again = type(self._error)(*self._error.args)
+            again.frames = []  # type: ignore[attr-defined]
+            raise again
         self.bytes_fed += len(data)
         buf = self._buf
         buf += data
