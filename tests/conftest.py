@@ -1,0 +1,96 @@
+"""Shared fixtures: RSA keys, a demo gateway on 127.0.0.1, a recording listener."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import pytest
+import pytest_asyncio
+from Crypto.PublicKey import RSA
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(scope="session")
+def rsa_key_pem() -> bytes:
+    """A 1024-bit PKCS#1 key: the only size futu-api can use (protocol.md §4)."""
+    return RSA.generate(1024).export_key(format="PEM", pkcs=1)
+
+
+@pytest.fixture(scope="session")
+def other_rsa_key_pem() -> bytes:
+    return RSA.generate(1024).export_key(format="PEM", pkcs=1)
+
+
+@pytest.fixture
+def rsa_key_file(tmp_path, rsa_key_pem):
+    path = tmp_path / "opend.pem"
+    path.write_bytes(rsa_key_pem)
+    return path
+
+
+class Recorder:
+    """A ConnectionListener that records everything and lets tests wait on conditions."""
+
+    def __init__(self) -> None:
+        self.states: list[tuple[str, str, str]] = []
+        self.handshakes = []
+        self.rtts: list[float] = []
+        self.missed: list[int] = []
+        self.pushes = []
+        self.errors = []
+        self._changed = asyncio.Event()
+
+    def _poke(self) -> None:
+        self._changed.set()
+
+    async def wait_for(self, predicate, timeout: float = 10.0, what: str = "condition"):
+        async def loop():
+            while not predicate():
+                self._changed.clear()
+                await self._changed.wait()
+        try:
+            await asyncio.wait_for(loop(), timeout)
+        except TimeoutError:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}; "
+                                 f"states={self.states[-6:]} errors={[str(e) for e in self.errors[-3:]]}") from None
+
+    def on_state(self, conn, old, new, reason):
+        self.states.append((old.value, new.value, reason))
+        self._poke()
+
+    def on_handshake(self, conn, info):
+        self.handshakes.append(info)
+        self._poke()
+
+    def on_heartbeat(self, conn, rtt_ms, missed):
+        if rtt_ms is None:
+            self.missed.append(missed)
+        else:
+            self.rtts.append(rtt_ms)
+        self._poke()
+
+    def on_pushes(self, conn, packets):
+        self.pushes.extend(packets)
+        self._poke()
+
+    def on_error(self, conn, error):
+        self.errors.append(error)
+        self._poke()
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+@pytest_asyncio.fixture
+async def gateway():
+    from opendeck.core.gateway.server import DemoGateway
+    gw = DemoGateway(port=0, push_rate=20.0, keepalive_interval=1, seed=7)
+    await gw.start()
+    try:
+        yield gw
+    finally:
+        await gw.stop()
