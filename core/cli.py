@@ -1,0 +1,81 @@
+"""The ``opendeck`` command: the window by default, plus headless subcommands.
+
+    opendeck                     open the window (the demo gateway on a first start)
+    opendeck gui [--self-test]   the same, with a self-test mode for CI and installers
+    opendeck gateway ...         run the demo OpenD gateway in the foreground
+    opendeck probe HOST:PORT ... connect, print handshake, heartbeats and pushes
+    opendeck --version
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from . import __version__
+from .errors import OpenDeckError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="opendeck",
+        description="Connection manager and live push monitor for Futu / moomoo OpenD gateways.")
+    parser.add_argument("--version", action="version", version=f"opendeck {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    gui = sub.add_parser("gui", help="open the window (default)")
+    gui.add_argument("--self-test", action="store_true",
+                     help="connect to an in-process demo gateway, wait for the handshake and "
+                          "push rows, then exit 0 (non-zero with the reason)")
+    gui.add_argument("--screenshot", metavar="PATH", help="with --self-test: save a PNG of the window")
+    gui.add_argument("--timeout", type=float, default=20.0, help="self-test time limit (s)")
+    gui.add_argument("--config", metavar="TOML", help="endpoint profile file to use")
+
+    from .gateway import cli as gateway_cli
+    gw = sub.add_parser("gateway", help="run the demo OpenD gateway in the foreground")
+    gateway_cli.add_arguments(gw)
+
+    from . import probe
+    pr = sub.add_parser("probe", help="connect to an OpenD, print handshake, heartbeats, pushes")
+    probe.add_arguments(pr)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    command = args.command or "gui"
+    try:
+        if command == "gateway":
+            from .gateway import cli as gateway_cli
+            return asyncio.run(gateway_cli.run(args))
+        if command == "probe":
+            from . import probe
+            return asyncio.run(probe.run(args))
+        if command == "gui":
+            if args.command is None:  # bare `opendeck`: defaults for the gui options
+                args = parser.parse_args(["gui"])
+            return _run_gui(args)
+    except OpenDeckError as exc:
+        print(f"opendeck: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    parser.error(f"unknown command {command}")
+    return 2
+
+
+def _run_gui(args: argparse.Namespace) -> int:
+    try:
+        from opendeck.gui import app
+    except ImportError as exc:  # a broken or partial install
+        print(f"opendeck: the window needs PySide6 and qasync ({exc}); "
+              "`pip install opendeck` brings them, or use `opendeck probe` headless",
+              file=sys.stderr)
+        return 3
+    return app.main(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
