@@ -1,0 +1,135 @@
+"""The Session against an in-process demo gateway: events, ring buffer, journal, restart."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import pytest_asyncio
+
+from opendeck.core import catalog
+from opendeck.core.client.connection import State
+from opendeck.core.config import Endpoint, demo_endpoint
+from opendeck.core.errors import ConfigError
+from opendeck.core.session import Session
+
+pytestmark = pytest.mark.asyncio
+
+
+class Events:
+    def __init__(self, session: Session) -> None:
+        self.items = []
+        self._changed = asyncio.Event()
+        session.subscribe(self._on)
+
+    def _on(self, event) -> None:
+        self.items.append(event)
+        self._changed.set()
+
+    def kinds(self, kind: str):
+        return [e for e in self.items if e.kind == kind]
+
+    async def wait_for(self, predicate, timeout=10.0, what="condition"):
+        async def loop():
+            while not predicate():
+                self._changed.clear()
+                await self._changed.wait()
+        try:
+            await asyncio.wait_for(loop(), timeout)
+        except TimeoutError:
+            raise AssertionError(f"timed out waiting for {what}: "
+                                 f"{[(e.kind, e.message) for e in self.items[-8:]]}") from None
+
+
+@pytest_asyncio.fixture
+async def session(tmp_path):
+    s = Session([demo_endpoint()], journal_path=tmp_path / "journal.sqlite", demo_push_rate=20,
+                demo_keepalive=1)
+    try:
+        yield s
+    finally:
+        await s.aclose()
+
+
+async def test_demo_endpoint_end_to_end(session: Session):
+    ev = Events(session)
+    handles = await session.open_endpoint("demo")
+    assert [h.key for h in handles] == ["quote", "trade-sec", "trade-future"]
+    for h in handles:
+        await h.conn.wait_ready(10)
+    assert session.endpoint_state("demo") == "ready"
+    assert len(ev.kinds("handshake")) == 3
+    quote = session.handle("demo", "quote")
+    await quote.ctx.subscribe("HK.00700", "basic,ticker")
+    await ev.wait_for(lambda: session.pushes.last_seq >= 10 and ev.kinds("heartbeat"),
+                      what="pushes and a heartbeat")
+    recs = session.pushes.since(0)
+    assert [r.seq for r in recs] == list(range(1, len(recs) + 1))
+    assert {r.context for r in recs} >= {"quote"}
+    assert any(r.proto_id == catalog.QOT_UPDATE_BASIC_QOT and r.security == "HK.00700" for r in recs)
+    assert recs[0].decode() is not None
+    # every push also reached the journal
+    await session.close_endpoint("demo")
+    n = session.pushes.last_seq
+    assert session.journal.flush() and session.journal.count() == n
+    assert session.push_counts["demo"] == n
+    assert session.endpoint_state("demo") == "disconnected"
+    kinds = {k for (_, _, _, k, _) in session.journal.events()}
+    assert {"state", "handshake"} <= kinds
+
+
+async def test_restart_of_the_demo_gateway_reconnects_and_pushes_resume(session: Session):
+    ev = Events(session)
+    quote = await session.open("demo", "quote")
+    await quote.conn.wait_ready(10)
+    quote.conn.backoff_base, quote.conn.backoff_max = 0.05, 0.3
+    await quote.ctx.subscribe("US.AAPL", "basic")
+    await ev.wait_for(lambda: session.pushes.last_seq > 0, what="first pushes")
+    port = session.demo_gateway("demo").port
+    await session.stop_demo("demo")
+    await ev.wait_for(lambda: quote.state is State.RECONNECTING, what="reconnecting")
+    assert session.endpoint_state("demo") == "reconnecting"
+    retry = [e for e in ev.kinds("state") if e.data.get("new") == "reconnecting"]
+    assert "retry_in" in retry[-1].data
+    before = session.pushes.last_seq
+    gw = await session.start_demo("demo")
+    assert gw.port == port
+    await ev.wait_for(lambda: quote.ctx.restored == 1 and session.pushes.last_seq > before,
+                      what="restored subscription and new pushes")
+    assert quote.state is State.READY
+
+
+async def test_endpoints_add_update_remove(session: Session):
+    ev = Events(session)
+    ep = session.add_endpoint(Endpoint(name="VPS", host="10.0.0.5", port=11111))
+    with pytest.raises(ConfigError, match="exists already"):
+        session.add_endpoint(ep)
+    with pytest.raises(ConfigError, match="port"):
+        session.update_endpoint(ep.copy(port=0))
+    session.update_endpoint(ep.copy(name="VPS 2"))
+    assert session.endpoint(ep.id).name == "VPS 2"
+    await session.remove_endpoint(ep.id)
+    assert ep.id not in session.endpoints
+    assert len(ev.kinds("endpoints")) == 3
+    with pytest.raises(ConfigError, match="context"):
+        await session.open("demo", "options")
+
+
+async def test_failed_connection_shows_as_error_with_reason(session: Session):
+    gw_port = (await session.start_demo("demo")).port
+    await session.stop_demo("demo")
+    ep = session.add_endpoint(Endpoint(name="Down", host="127.0.0.1", port=gw_port,
+                                       auto_reconnect=False))
+    ev = Events(session)
+    h = await session.open(ep.id, "quote")
+    await ev.wait_for(lambda: h.state is State.CLOSED and ev.kinds("error"), what="error")
+    assert session.endpoint_state(ep.id) == "error"
+    assert "is OpenD running" in ev.kinds("error")[0].message
+
+
+async def test_a_broken_listener_does_not_break_the_core(session: Session):
+    session.subscribe(lambda e: 1 / 0)
+    ev = Events(session)
+    h = await session.open("demo", "quote")
+    await h.conn.wait_ready(10)
+    assert ev.kinds("handshake") and session.errors_in_listeners > 0
