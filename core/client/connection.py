@@ -196,8 +196,9 @@ class Connection:
     async def wait_ready(self, timeout: float | None = None) -> HandshakeInfo:
         if self.state is State.READY and self.handshake is not None:
             return self.handshake
-        if self.state is State.CLOSED and self._supervisor is not None and self._supervisor.done():
-            raise self.last_error or NotConnected(f"{self.label} is closed; connect it first")
+        if self._supervisor is None or self._supervisor.done():
+            raise self.last_error or NotConnected(f"{self.label} is {self.state.value}; "
+                                                  "open() it first")
         fut: asyncio.Future[HandshakeInfo] = asyncio.get_running_loop().create_future()
         self._ready_waiters.append(fut)
         try:
@@ -308,7 +309,6 @@ class Connection:
             reconnected = True
             self.reconnect_at = time.monotonic() + delay
             self._set_state(State.RECONNECTING, f"retry in {delay:.1f} s: {self.last_error}")
-            self.reconnect_at = time.monotonic() + delay
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), delay)
