@@ -41,12 +41,18 @@ class Packet:
 
 
 class Channel:
-    __slots__ = ("decoder", "rsa", "aes", "verify_sha1", "packets_in", "packets_out",
+    __slots__ = ("decoder", "rsa", "aes", "verify_sha1", "hold_after_init", "_held",
+                 "packets_in", "packets_out",
                  "bytes_out")
 
     def __init__(self, *, rsa: RsaCipher | None = None, max_body: int = DEFAULT_MAX_BODY,
-                 verify_sha1: bool = True) -> None:
+                 verify_sha1: bool = True, hold_after_init: bool = False) -> None:
         self.decoder = FrameDecoder(max_body)
+        #: client side: frames that follow the InitConnect reply in the same read are held
+        #: until the caller has switched ciphers (:meth:`set_aes`); a gateway may send a push
+        #: right behind the reply, and it is already AES-encrypted.
+        self.hold_after_init = hold_after_init
+        self._held: list[Frame] | None = None
         self.rsa = rsa
         self.aes: BodyCipher = PLAIN
         self.verify_sha1 = verify_sha1
@@ -78,11 +84,32 @@ class Channel:
         try:
             frames = self.decoder.feed(data)
         except ProtocolError as exc:
-            packets = [self._open(f) for f in getattr(exc, "frames", ())]
+            packets = [self._open(f) for f in self._split(getattr(exc, "frames", []))]
             exc.packets = packets  # type: ignore[attr-defined]
             self.packets_in += len(packets)
             raise
-        out = [self._open(f) for f in frames]
+        out = [self._open(f) for f in self._split(frames)]
+        self.packets_in += len(out)
+        return out
+
+    def _split(self, frames: list[Frame]) -> list[Frame]:
+        if self._held is not None:  # InitConnect seen, cipher not switched yet
+            self._held.extend(frames)
+            return []
+        if self.hold_after_init:
+            for i, f in enumerate(frames):
+                if f.proto_id == catalog.INIT_CONNECT:
+                    self._held = frames[i + 1:]
+                    self.hold_after_init = False
+                    return frames[:i + 1]
+        return frames
+
+    def set_aes(self, cipher: BodyCipher) -> list[Packet]:
+        """Switch the post-handshake cipher; returns the packets held behind InitConnect."""
+        self.aes = cipher
+        self.hold_after_init = False
+        held, self._held = self._held or [], None
+        out = [self._open(f) for f in held]
         self.packets_in += len(out)
         return out
 

@@ -31,7 +31,7 @@ from google.protobuf.message import Message
 
 from .. import catalog
 from ..channel import Channel, Packet, decode_message, encode_message
-from ..cipher import RsaCipher, aes_for
+from ..cipher import PLAIN, RsaCipher, aes_for
 from ..errors import (CipherError, ConnectionLost, HandshakeError, NotConnected, OpenDeckError, ProtocolError,
                       RequestError, RequestTimeout)
 from ..wire import FMT_JSON, FMT_PROTOBUF
@@ -328,7 +328,7 @@ class Connection:
                                  f"{exc.strerror or exc}; is OpenD running and listening there?") from None
         t1 = time.perf_counter()
         kwargs = {} if self._max_body is None else {"max_body": self._max_body}
-        self._channel = Channel(rsa=self.rsa, **kwargs)
+        self._channel = Channel(rsa=self.rsa, hold_after_init=True, **kwargs)
         self._reader, self._writer = reader, writer
         self.last_received = time.monotonic()
         self._set_state(State.HANDSHAKING, "sending InitConnect")
@@ -362,10 +362,10 @@ class Connection:
             raise HandshakeError(f"{self.label}: InitConnect refused: {resp.retMsg or 'no reason given'} "
                                  f"(retType {resp.retType})")
         s2c = resp.s2c
-        enc = "none"
-        if self.rsa is not None:
-            self._channel.aes = aes_for(s2c.connAESKey, s2c.aesCBCiv if s2c.HasField("aesCBCiv") else None)
-            enc = self._channel.encryption
+        held = self._channel.set_aes(
+            aes_for(s2c.connAESKey, s2c.aesCBCiv if s2c.HasField("aesCBCiv") else None)
+            if self.rsa is not None else PLAIN)
+        enc = self._channel.encryption
         t2 = time.perf_counter()
         info = HandshakeInfo(
             server_ver=s2c.serverVer, login_user_id=s2c.loginUserID, conn_id=s2c.connID,
@@ -376,6 +376,8 @@ class Connection:
         self.missed_beats = 0
         self._set_state(State.READY, f"conn id {info.conn_id}, {enc}")
         self.listener.on_handshake(self, info)
+        if held:
+            self._route(held)
         return info
 
     async def _exchange(self, proto_id: int, c2s: Message | None, timeout: float | None,
@@ -387,10 +389,9 @@ class Connection:
         if req_type is None:
             raise ProtocolError(f"no request schema for proto {proto_id} ({catalog.name_of(proto_id)})")
         req = req_type()
+        req.c2s.SetInParent()  # c2s is required even when all its fields are optional and unset
         if c2s is not None:
             req.c2s.CopyFrom(c2s)
-        else:
-            req.c2s.SetInParent()
         fmt = FMT_PROTOBUF if handshake else self.client.request_format
         serial = next_serial() if serial is None else serial
         key = (proto_id, serial)
