@@ -1,0 +1,109 @@
+"""``opendeck gateway``: run the demo OpenD gateway until SIGINT / SIGTERM.
+
+The lead's ``core/cli.py`` wires it in with::
+
+    gateway.cli.add_arguments(subparser)
+    return asyncio.run(gateway.cli.run(args))
+
+``python -m opendeck.core.gateway`` runs the same thing on its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+
+from ..cipher import RsaCipher
+from ..errors import ConfigError
+from .server import DemoGateway
+
+PROG = "opendeck gateway"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=11111,
+                        help="TCP port (default 11111, OpenD's; 0 picks a free one)")
+    parser.add_argument("--rsa-key", metavar="PEM",
+                        help="PKCS#1 RSA private key: InitConnect must then be RSA-encrypted "
+                             "and everything after it AES (futu-api needs a 1024-bit key)")
+    parser.add_argument("--aes", choices=("cbc", "ecb"), default="cbc",
+                        help="AES mode after an encrypted InitConnect (default cbc)")
+    parser.add_argument("--keepalive-interval", type=int, default=10, metavar="SEC",
+                        help="keepAliveInterval sent in InitConnect (default 10)")
+    parser.add_argument("--push-rate", type=float, default=2.0, metavar="HZ",
+                        help="market ticks per second; every subscribed pair is pushed on "
+                             "each tick (default 2, 0 pauses the market)")
+    parser.add_argument("--trade-password", default="123456", metavar="PWD",
+                        help="the password Trd_UnlockTrade accepts (default 123456)")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="random seed for a repeatable market")
+
+
+def _error(message: str) -> None:
+    print(f"{PROG}: error: {message}", file=sys.stderr, flush=True)
+
+
+async def run(args: argparse.Namespace) -> int:
+    rsa = None
+    if args.rsa_key:
+        try:
+            rsa = RsaCipher.from_file(args.rsa_key)
+        except ConfigError as exc:
+            _error(str(exc))
+            return 2
+    if not 0 <= args.port <= 65535:
+        _error(f"--port {args.port} is not a TCP port (0-65535)")
+        return 2
+    if args.keepalive_interval <= 0:
+        _error("--keepalive-interval must be a positive number of seconds")
+        return 2
+    if args.push_rate < 0:
+        _error("--push-rate must be 0 or more ticks per second")
+        return 2
+    gw = DemoGateway(host=args.host, port=args.port, rsa=rsa, aes=args.aes,
+                     keepalive_interval=args.keepalive_interval, push_rate=args.push_rate,
+                     trade_password=args.trade_password, seed=args.seed)
+    try:
+        await gw.start()
+    except OSError as exc:
+        _error(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
+        return 1
+    enc = "none" if rsa is None else f"RSA-{rsa.key_bits} + AES-{args.aes.upper()}"
+    print(f"OpenDeck demo gateway listening on {gw.host}:{gw.port} "
+          f"(encryption: {enc}; keepalive {gw.keepalive_interval}s; "
+          f"{gw.push_rate:g} ticks/s; Ctrl-C stops)", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    restore: list = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+            restore.append(lambda s=sig: loop.remove_signal_handler(s))
+        except (NotImplementedError, RuntimeError, ValueError):
+            # Windows, or not the main thread: fall back to a plain handler if we can.
+            try:
+                old = signal.signal(sig, lambda *_: loop.call_soon_threadsafe(stop.set))
+                restore.append(lambda s=sig, o=old: signal.signal(s, o))
+            except (ValueError, OSError):
+                pass
+    try:
+        await stop.wait()
+    finally:
+        for undo in restore:
+            undo()
+        await gw.stop()
+    s = gw.stats
+    print(f"OpenDeck demo gateway stopped ({s.connections_total} connections, "
+          f"{s.packets_in} packets in, {s.packets_out} out)", flush=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=PROG, description="Run the OpenDeck demo OpenD gateway.")
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    return asyncio.run(run(args))
