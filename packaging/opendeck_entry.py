@@ -1,0 +1,11 @@
+"""PyInstaller entry point for the frozen OpenDeck app (packaging/opendeck.spec).
+
+It is the same as the `opendeck` console script: `opendeck.core.cli:main`.
+"""
+
+import sys
+
+from opendeck.core.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())
