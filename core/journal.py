@@ -23,8 +23,8 @@ from .summary import decode_push
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS pushes (
     seq INTEGER PRIMARY KEY, time REAL NOT NULL, endpoint TEXT NOT NULL, context TEXT NOT NULL,
-    proto_id INTEGER NOT NULL, fmt INTEGER NOT NULL, serial INTEGER NOT NULL,
-    security TEXT NOT NULL, summary TEXT NOT NULL, body BLOB NOT NULL
+    proto_id INTEGER NOT NULL, fmt INTEGER NOT NULL, serial INTEGER NOT NULL, body BLOB NOT NULL,
+    security TEXT NOT NULL, summary TEXT NOT NULL, error TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS events (
     id INTEGER PRIMARY KEY AUTOINCREMENT, time REAL NOT NULL, endpoint TEXT NOT NULL,
@@ -32,6 +32,9 @@ CREATE TABLE IF NOT EXISTS events (
 );
 """
 
+#: The column order of a push row everywhere: the session's ring, the journal, PushRecord.
+ROW_FIELDS = ("seq", "time", "endpoint", "context", "proto_id", "fmt", "serial", "body",
+              "security", "summary", "error")
 _STOP = object()
 CSV_COLUMNS = ["seq", "time", "endpoint", "context", "proto_id", "name", "security", "summary",
                "size"]
@@ -57,7 +60,7 @@ class Journal:
 
     # called on the loop thread: cheap
     def add_pushes(self, rows: list[tuple]) -> None:
-        """rows: (seq, time, endpoint, context, proto_id, fmt, serial, security, summary, body)"""
+        """rows: tuples in ROW_FIELDS order (the very tuples the session's ring holds)."""
         with self._idle:
             self._queued += len(rows)
         self._q.put(("p", rows))
@@ -111,7 +114,7 @@ class Journal:
                 try:
                     with db:
                         if pushes:
-                            db.executemany("INSERT OR REPLACE INTO pushes VALUES (?,?,?,?,?,?,?,?,?,?)",
+                            db.executemany("INSERT OR REPLACE INTO pushes VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                                            pushes)
                         if events:
                             db.executemany("INSERT INTO events (time, endpoint, context, kind, message) "
@@ -135,9 +138,8 @@ class Journal:
     def rows(self, where: str = "", params: tuple = ()) -> Iterator[tuple]:
         db = sqlite3.connect(self.path)
         try:
-            yield from db.execute(
-                "SELECT seq, time, endpoint, context, proto_id, fmt, serial, security, summary, body "
-                f"FROM pushes {where} ORDER BY seq", params)
+            yield from db.execute(f"SELECT {', '.join(ROW_FIELDS)} FROM pushes {where} ORDER BY seq",
+                                  params)
         finally:
             db.close()
 
@@ -153,7 +155,7 @@ def export_jsonl(journal: Journal, path: Path | str, endpoint_names: dict[str, s
     names = endpoint_names or {}
     n = 0
     with open(path, "w", encoding="utf-8") as out:
-        for seq, t, ep, ctx, pid, fmt, serial, sec, summ, body in journal.rows():
+        for seq, t, ep, ctx, pid, fmt, serial, body, sec, summ, err in journal.rows():
             try:
                 decoded: Any = decode_push(pid, fmt, body)
             except OpenDeckError as exc:
@@ -162,6 +164,7 @@ def export_jsonl(journal: Journal, path: Path | str, endpoint_names: dict[str, s
                 "seq": seq, "time": t, "endpoint": names.get(ep, ep), "context": ctx,
                 "proto_id": pid, "name": catalog.name_of(pid), "serial": serial,
                 "security": sec, "summary": summ, "size": len(body), "body": decoded,
+                **({"error": err} if err else {}),
             }, ensure_ascii=False) + "\n")
             n += 1
     return n
@@ -174,7 +177,7 @@ def export_csv(journal: Journal, path: Path | str, endpoint_names: dict[str, str
     with open(path, "w", encoding="utf-8", newline="") as out:
         w = csv.writer(out)
         w.writerow(CSV_COLUMNS)
-        for seq, t, ep, ctx, pid, fmt, serial, sec, summ, body in journal.rows():
+        for seq, t, ep, ctx, pid, fmt, serial, body, sec, summ, err in journal.rows():
             w.writerow([seq, f"{t:.6f}", names.get(ep, ep), ctx, pid, catalog.name_of(pid), sec,
                         summ, len(body)])
             n += 1

@@ -46,6 +46,11 @@ class PushRecord:
     summary: str
     error: str = ""
 
+    def row(self) -> tuple:
+        """The record as a ring/journal row (ROW_FIELDS order)."""
+        return (self.seq, self.time, self.endpoint, self.context, self.proto_id, self.fmt,
+                self.serial, self.body, self.security, self.summary, self.error)
+
     @property
     def name(self) -> str:
         return catalog.name_of(self.proto_id)
@@ -60,13 +65,19 @@ class PushRecord:
 
 
 class PushLog:
-    """Bounded ring of push records with sequence numbers; ``since(seq)`` is O(new rows)."""
+    """Bounded ring of pushes with sequence numbers; ``since(seq)`` is O(new rows).
+
+    It holds plain tuples in :data:`ROW_FIELDS` order and builds :class:`PushRecord` s only
+    when read. Exact tuples of str/int/float/bytes drop out of the cyclic GC's tracking, so a
+    full ring (200k pushes) costs a full collection nothing; 200k record objects cost it
+    ~50 ms each time, which at 20k pushes/s stalled the window every few seconds.
+    """
 
     def __init__(self, capacity: int = 200_000) -> None:
         if capacity < 1:
             raise ValueError("capacity must be positive")
         self.capacity = capacity
-        self._items: list[PushRecord] = []
+        self._items: list[tuple] = []
         self._first = 1  # seq of _items[0]
         self.last_seq = 0
         self.evicted = 0
@@ -82,11 +93,12 @@ class PushLog:
         self.last_seq += 1
         return self.last_seq
 
-    def extend(self, records: list[PushRecord]) -> None:
+    def extend(self, rows: list[tuple]) -> None:
+        """Append rows (tuples in ROW_FIELDS order, numbered with :meth:`next_seq`)."""
         items = self._items
-        items.extend(records)
+        items.extend(rows)
         over = len(items) - self.capacity
-        if over > self.capacity // 4 or (over > 0 and len(records) >= len(items)):
+        if over > self.capacity // 4 or (over > 0 and len(rows) >= len(items)):
             del items[:over]  # amortised: trim in chunks, not per append
             self._first += over
             self.evicted += over
@@ -95,14 +107,14 @@ class PushLog:
         """Records with seq > ``seq``, oldest first (those still held)."""
         start = max(0, seq + 1 - self._first)
         stop = None if limit is None else start + limit
-        return self._items[start:stop]
+        return [PushRecord(*t) for t in self._items[start:stop]]
 
     def latest(self, n: int) -> list[PushRecord]:
-        return self._items[-n:] if n > 0 else []
+        return [PushRecord(*t) for t in self._items[-n:]] if n > 0 else []
 
     def get(self, seq: int) -> PushRecord | None:
         i = seq - self._first
-        return self._items[i] if 0 <= i < len(self._items) else None
+        return PushRecord(*self._items[i]) if 0 <= i < len(self._items) else None
 
     def clear(self) -> None:
         self._first = self.last_seq + 1
@@ -216,7 +228,7 @@ class Session:
         now = time.time()
         ep, key = handle.endpoint_id, handle.key
         log = self.pushes
-        records = []
+        rows = []
         bad = 0
         for p in packets:
             if p.error is None:
@@ -225,13 +237,12 @@ class Session:
             else:
                 sec, summ, err = "", f"{type(p.error).__name__}: {p.error}", str(p.error)
                 bad += 1
-            records.append(PushRecord(log.next_seq(), now, ep, key, p.proto_id, p.fmt, p.serial,
-                                      p.body, sec, summ, err))
-        log.extend(records)
-        self.push_counts[ep] = self.push_counts.get(ep, 0) + len(records)
+            rows.append((log.next_seq(), now, ep, key, p.proto_id, p.fmt, p.serial, p.body, sec,
+                         summ, err))
+        log.extend(rows)
+        self.push_counts[ep] = self.push_counts.get(ep, 0) + len(rows)
         if self.journal is not None:
-            self.journal.add_pushes([(r.seq, r.time, ep, key, r.proto_id, r.fmt, r.serial,
-                                      r.security, r.summary, r.body) for r in records])
+            self.journal.add_pushes(rows)
         if bad:
             handle.errors += bad
             self._emit(Event("error", ep, key, f"{bad} push(es) failed the SHA-1/cipher check; "

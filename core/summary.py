@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from google.protobuf import unknown_fields
+
 from . import catalog, codes
 from .channel import decode_message, message_to_dict
 from .errors import OpenDeckError
@@ -101,6 +103,20 @@ def _qot_market(sec_market: int) -> int:
     return _SEC_TO_QOT.get(sec_market, 0)
 
 
+def program_status_type(status) -> int:
+    """``Common.ProgramStatus.type`` as a raw int.
+
+    It is a closed proto2 enum: a value this build does not know (a newer OpenD) is moved to
+    the unknown fields and the field reads as unset. Read it from there instead of showing 0.
+    """
+    if status.HasField("type"):
+        return status.type
+    for f in unknown_fields.UnknownFieldSet(status):
+        if f.field_number == 1 and f.wire_type == 0:
+            return f.data
+    return 0
+
+
 def _notify(s2c) -> tuple[str, str]:
     kind = codes.NOTIFY_TYPES.get(s2c.type, str(s2c.type))
     if s2c.HasField("connectStatus"):
@@ -110,7 +126,8 @@ def _notify(s2c) -> tuple[str, str]:
         return "", f"{kind}: event {s2c.event.eventType} {s2c.event.desc}"
     if s2c.HasField("programStatus"):
         st = s2c.programStatus.programStatus
-        return "", f"{kind}: {codes.PROGRAM_STATUS.get(st.type, st.type)} {st.strExtDesc}".rstrip()
+        t = program_status_type(st)
+        return "", f"{kind}: {codes.PROGRAM_STATUS.get(t, t)} {st.strExtDesc}".rstrip()
     if s2c.HasField("apiQuota"):
         q = s2c.apiQuota
         return "", f"{kind}: sub quota {q.subQuota}, history K quota {q.historyKLQuota}"

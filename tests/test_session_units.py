@@ -25,8 +25,8 @@ def basic_qot_body(price=345.2, code="00700", fmt=FMT_PROTOBUF) -> bytes:
     return encode_message(resp, fmt)
 
 
-def rec(seq: int, body: bytes = b"", proto_id: int = 3005) -> PushRecord:
-    return PushRecord(seq, 1.0 + seq, "ep", "quote", proto_id, 0, seq, body, "HK.00700", f"s{seq}")
+def rec(seq: int, body: bytes = b"", proto_id: int = 3005) -> tuple:
+    return PushRecord(seq, 1.0 + seq, "ep", "quote", proto_id, 0, seq, body, "HK.00700", f"s{seq}").row()
 
 
 def fill(log: PushLog, n: int, batch: int = 7) -> None:
@@ -105,7 +105,7 @@ def test_journal_keeps_every_push_and_exports(tmp_path: Path):
     body = basic_qot_body()
     total = 0
     for batch in range(20):
-        rows = [(total + i + 1, 1.5, "ep1", "quote", 3005, 0, 7, "HK.00700", "s", body)
+        rows = [(total + i + 1, 1.5, "ep1", "quote", 3005, 0, 7, body, "HK.00700", "s", "")
                 for i in range(250)]
         total += len(rows)
         j.add_pushes(rows)
@@ -132,3 +132,26 @@ def test_journal_on_an_unwritable_path_is_a_config_error(tmp_path: Path):
     blocker.write_text("x")
     with pytest.raises(ConfigError, match="cannot create the journal"):
         Journal(blocker / "j.sqlite")
+
+
+def test_program_status_unknown_to_this_build_is_read_as_raw_int():
+    from opendeck.core.pb import Common_pb2
+    from opendeck.core.summary import program_status_type
+    n = Notify_pb2.Response(retType=0)
+    n.s2c.type = 2
+    n.s2c.programStatus.programStatus.type = 10
+    body = n.SerializeToString()
+    assert "ProgramStatus: Ready" in summarize(catalog.NOTIFY, 0, body)[1]
+    # a newer OpenD's status 99: the closed enum hides it, we still show the number
+    body99 = body.replace(bytes([0x08, 10]), bytes([0x08, 99]))
+    assert "ProgramStatus: 99" in summarize(catalog.NOTIFY, 0, body99)[1]
+    assert program_status_type(Common_pb2.ProgramStatus.FromString(bytes([8, 99]))) == 99
+
+
+def test_ring_rows_are_not_tracked_by_the_cyclic_gc():
+    import gc
+    log = PushLog(capacity=100)
+    fill(log, 50)
+    gc.collect()
+    assert not any(gc.is_tracked(t) for t in log._items)
+    assert isinstance(log.get(1), PushRecord) and log.get(1).row() == log._items[0]

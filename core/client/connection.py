@@ -36,7 +36,7 @@ from ..errors import (CipherError, ConnectionLost, HandshakeError, NotConnected,
                       RequestError, RequestTimeout)
 from ..wire import FMT_JSON, FMT_PROTOBUF
 
-READ_SIZE = 256 * 1024
+READ_SIZE = 64 * 1024  # one read is decoded in one go: this bounds the loop stall per read
 
 
 class State(str, enum.Enum):
