@@ -97,6 +97,9 @@ async def test_restart_of_the_demo_gateway_reconnects_and_pushes_resume(session:
     await ev.wait_for(lambda: quote.ctx.restored == 1 and session.pushes.last_seq > before,
                       what="restored subscription and new pushes")
     assert quote.state is State.READY
+    assert quote.conn.last_error is None  # the drop is history once we are back
+    await session.close("demo", "quote")
+    assert session.endpoint_state("demo") == "disconnected"
 
 
 async def test_endpoints_add_update_remove(session: Session):

@@ -323,6 +323,9 @@ class Connection:
         except TimeoutError:
             raise ConnectionLost(f"TCP connect to {self.host}:{self.port} timed out after "
                                  f"{self.connect_timeout:g} s; check host, port and firewall") from None
+        except ConnectionRefusedError:
+            raise ConnectionLost(f"cannot connect to {self.host}:{self.port}: connection refused; "
+                                 "is OpenD running and listening there?") from None
         except OSError as exc:
             raise ConnectionLost(f"cannot connect to {self.host}:{self.port}: "
                                  f"{exc.strerror or exc}; is OpenD running and listening there?") from None
@@ -374,6 +377,7 @@ class Connection:
             connect_ms=(t1 - t0) * 1000, handshake_ms=(t2 - t1) * 1000)
         self.handshake = info
         self.missed_beats = 0
+        self.last_error = None  # what the window shows is the current trouble, not a past one
         self._set_state(State.READY, f"conn id {info.conn_id}, {enc}")
         self.listener.on_handshake(self, info)
         if held:

@@ -1,0 +1,380 @@
+"""Small shared pieces: state pills, the RTT chart, a masked secret field, task helpers."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import time
+from collections.abc import Callable, Coroutine, Iterable
+from typing import Any
+
+import qasync
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetrics, QGuiApplication, QPainter
+from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QLineEdit, QSizePolicy, QToolButton,
+                               QWidget)
+
+from opendeck.core.client.connection import mask
+
+from . import errors, theme
+
+# --------------------------------------------------------------------------- tasks
+
+_tasks: set[asyncio.Task] = set()
+
+
+def _done(task: asyncio.Task) -> None:
+    _tasks.discard(task)
+    if task.cancelled():
+        return
+    exc = task.exception()
+    if exc is not None:
+        errors.report(exc, f"in task {task.get_name()}")
+
+
+def spawn(coro: Coroutine[Any, Any, Any], name: str | None = None) -> asyncio.Task:
+    """Run ``coro`` on the loop, keep a strong reference, and report what it raises."""
+    task = asyncio.get_running_loop().create_task(coro, name=name)
+    _tasks.add(task)
+    task.add_done_callback(_done)
+    return task
+
+
+def running_tasks() -> set[asyncio.Task]:
+    return set(_tasks)
+
+
+async def cancel_all_tasks(timeout: float = 2.0) -> None:
+    pending = [t for t in _tasks if not t.done()]
+    for t in pending:
+        t.cancel()
+    if pending:
+        await asyncio.wait(pending, timeout=timeout)
+
+
+def async_slot(*types: type) -> Callable:
+    """``qasync.asyncSlot`` for bound methods that also keeps a strong reference to the task.
+
+    (qasync 0.28.0 keeps none, and fails for free functions called without arguments.)"""
+
+    def deco(fn: Callable) -> Callable:
+        inner = qasync.asyncSlot(*types)(fn)
+
+        @functools.wraps(inner)
+        def wrapper(*args: Any, **kwargs: Any) -> asyncio.Task:
+            task = inner(*args, **kwargs)
+            _tasks.add(task)
+            task.add_done_callback(_tasks.discard)
+            return task
+
+        return wrapper
+
+    return deco
+
+
+# --------------------------------------------------------------------------- formatting
+
+def fmt_clock(wall: float | None, ms: bool = True) -> str:
+    if not wall:
+        return "\u2014"
+    lt = time.localtime(wall)
+    s = time.strftime("%H:%M:%S", lt)
+    return f"{s}.{int((wall % 1) * 1000):03d}" if ms else s
+
+
+def fmt_ago(seconds: float | None) -> str:
+    if seconds is None:
+        return "\u2014"
+    if seconds < 1:
+        return "just now"
+    if seconds < 90:
+        return f"{seconds:.0f} s ago"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min ago"
+    return f"{seconds / 3600:.1f} h ago"
+
+
+def fmt_ms(ms: float | None) -> str:
+    if ms is None:
+        return "\u2014"
+    return f"{ms:.2f} ms" if ms < 10 else f"{ms:.1f} ms" if ms < 100 else f"{ms:.0f} ms"
+
+
+# --------------------------------------------------------------------------- pills
+
+PILL_TEXT = {
+    "ready": "ready", "connecting": "connecting", "handshaking": "handshaking",
+    "reconnecting": "reconnecting", "closing": "closing", "error": "error",
+    "disconnected": "disconnected", "idle": "disconnected", "closed": "disconnected",
+}
+
+
+def pill_key(state: str) -> str:
+    return {"idle": "disconnected", "closed": "disconnected"}.get(state, state)
+
+
+class StatePill(QLabel):
+    """A rounded coloured label: ready / connecting / reconnecting 3 s / error / disconnected."""
+
+    def __init__(self, state: str = "disconnected", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("statePill")
+        self.state = ""
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        theme.notifier().changed.connect(self._restyle)
+        self.set_state(state)
+
+    def set_state(self, state: str, text: str | None = None, tooltip: str = "") -> None:
+        key = pill_key(state)
+        label = text or PILL_TEXT.get(state, state)
+        changed = key != self.state
+        self.state = key
+        if self.text() != label:
+            self.setText(label)
+        if self.toolTip() != tooltip:
+            self.setToolTip(tooltip)
+        if changed:
+            self._restyle()
+
+    def _restyle(self, *_: Any) -> None:
+        bg, fg = theme.pill_colors(self.state)
+        self.setStyleSheet(f"QLabel#statePill {{ background: {bg}; color: {fg}; border-radius: 9px;"
+                           " padding: 1px 9px; font-weight: 600; }")
+
+    def sizeHint(self) -> QSize:
+        s = super().sizeHint()
+        return QSize(max(s.width(), 64), max(s.height(), 20))
+
+
+def paint_pill(painter: QPainter, rect: QRectF, state: str, text: str, font: QFont) -> float:
+    """Paint a pill right-aligned in ``rect``; returns its width (for item delegates)."""
+    bg, fg = theme.pill_colors(pill_key(state))
+    f = QFont(font)
+    f.setBold(True)
+    f.setPointSizeF(max(7.0, font.pointSizeF() * 0.9))
+    fm = QFontMetrics(f)
+    w = fm.horizontalAdvance(text) + 16
+    h = fm.height() + 4
+    r = QRectF(rect.right() - w, rect.center().y() - h / 2, w, h)
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(bg))
+    painter.drawRoundedRect(r, h / 2, h / 2)
+    painter.setPen(QColor(fg))
+    painter.setFont(f)
+    painter.drawText(r, Qt.AlignmentFlag.AlignCenter, text)
+    painter.restore()
+    return w
+
+
+# --------------------------------------------------------------------------- secret field
+
+class SecretField(QWidget):
+    """A masked value with Reveal and Copy; the clear text is only in the widget's memory."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._secret = ""
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        self.edit = QLineEdit()
+        self.edit.setReadOnly(True)
+        self.edit.setFrame(False)
+        self.edit.setFont(fixed_font())
+        self.edit.setMinimumWidth(90)
+        self.edit.setStyleSheet("QLineEdit { background: transparent; padding: 0; }")
+        layout.addWidget(self.edit, 1)
+        self.reveal = QToolButton()
+        self.reveal.setText("Reveal")
+        self.reveal.setCheckable(True)
+        self.reveal.setAutoRaise(True)
+        self.reveal.setToolTip("Show the AES key in clear text")
+        self.reveal.toggled.connect(self._update)
+        layout.addWidget(self.reveal)
+        self.copy = QToolButton()
+        self.copy.setText("Copy")
+        self.copy.setAutoRaise(True)
+        self.copy.setToolTip("Copy the AES key to the clipboard")
+        self.copy.clicked.connect(self._copy)
+        layout.addWidget(self.copy)
+        self._update()
+
+    def set_secret(self, secret: str) -> None:
+        if secret != self._secret:
+            self._secret = secret
+            self._update()
+
+    def _update(self, *_: Any) -> None:
+        has = bool(self._secret)
+        self.reveal.setEnabled(has)
+        self.copy.setEnabled(has)
+        self.reveal.setText("Hide" if self.reveal.isChecked() else "Reveal")
+        if not has:
+            self.edit.setText("\u2014")
+        else:
+            self.edit.setText(self._secret if self.reveal.isChecked() else mask(self._secret))
+            self.edit.setCursorPosition(0)  # show the start, not the scrolled-to end
+
+    def _copy(self) -> None:
+        if self._secret:
+            QGuiApplication.clipboard().setText(self._secret)
+
+
+def fixed_font() -> QFont:
+    return QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+
+
+# --------------------------------------------------------------------------- RTT chart
+
+class RttChart(QFrame):
+    """KeepAlive round-trip times over wall-clock time (pyqtgraph, redrawn at most at 1 Hz)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        import pyqtgraph as pg  # imported here: only windows with a chart pay for it
+
+        self._pg = pg
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        axis = pg.DateAxisItem(orientation="bottom")
+        self.plot = pg.PlotWidget(axisItems={"bottom": axis})
+        self.plot.setObjectName("rttChart")
+        self.plot.setMenuEnabled(False)
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.hideButtons()
+        self.plot.showGrid(x=False, y=True, alpha=0.25)
+        self.plot.setLabel("left", "RTT", units="")
+        pi = self.plot.getPlotItem()
+        pi.getAxis("left").setWidth(38)
+        pi.setContentsMargins(2, 4, 6, 2)
+        self.curve = self.plot.plot([], [], symbol="o", symbolSize=4)
+        self.plot.setMinimumHeight(80)
+        layout.addWidget(self.plot)
+        self._sig: tuple = ()
+        self.points = 0
+        theme.notifier().changed.connect(self._restyle)
+        self._restyle()
+
+    def _restyle(self, *_: Any) -> None:
+        c = theme.colors()
+        pg = self._pg
+        self.plot.setBackground(c.chart_bg)
+        pen = pg.mkPen(c.rtt, width=1.5)
+        self.curve.setPen(pen)
+        self.curve.setSymbolPen(pen)
+        self.curve.setSymbolBrush(pg.mkBrush(c.rtt))
+        for name in ("left", "bottom"):
+            ax = self.plot.getAxis(name)
+            ax.setPen(pg.mkPen(c.chart_fg))
+            ax.setTextPen(pg.mkPen(c.chart_fg))
+        self.plot.setLabel("left", "ms", color=c.chart_fg)
+
+    def set_points(self, rtts: Iterable[tuple[float, float]]) -> None:
+        pts = list(rtts)
+        sig = (len(pts), pts[-1] if pts else None)
+        if sig == self._sig:
+            return
+        self._sig = sig
+        self.points = len(pts)
+        if pts:
+            xs = [p[0] for p in pts]
+            ys = [p[1] for p in pts]
+            self.curve.setData(xs, ys)
+            self.plot.setYRange(0, max(1.0, max(ys) * 1.25), padding=0)
+        else:
+            self.curve.setData([], [])
+
+
+def hline() -> QFrame:
+    f = QFrame()
+    f.setFrameShape(QFrame.Shape.HLine)
+    f.setFrameShadow(QFrame.Shadow.Sunken)
+    return f
+
+
+def muted_label(text: str = "") -> QLabel:
+    lab = QLabel(text)
+    lab.setObjectName("muted")
+    pal = lab.palette()
+    lab.setForegroundRole(pal.ColorRole.PlaceholderText)
+    return lab
+
+
+# --------------------------------------------------------------------------- state book
+
+class StateBook:
+    """Turns the session's connection states into pill (state, text, tooltip) triples.
+
+    It remembers why each context last closed (from the session's ``state`` events), so a
+    context the user disconnected reads "disconnected", while one that gave up reads "error"
+    with the reason."""
+
+    def __init__(self, session) -> None:
+        self.session = session
+        self.closed_reason: dict[tuple[str, str], str] = {}
+
+    def note_event(self, ev) -> None:
+        if ev.kind == "state" and ev.context:
+            key = (ev.endpoint, ev.context)
+            if ev.data.get("new") == "closed":
+                self.closed_reason[key] = ev.data.get("reason", "")
+            elif ev.data.get("new") in ("connecting", "idle"):
+                self.closed_reason.pop(key, None)
+
+    def context_pill(self, endpoint_id: str, key: str) -> tuple[str, str, str]:
+        from opendeck.core.client.connection import State
+
+        h = self.session.handle(endpoint_id, key)
+        if h is None:
+            return "disconnected", "disconnected", "not connected"
+        conn = h.conn
+        err = str(conn.last_error) if conn.last_error else ""
+        st = conn.state
+        if st is State.READY:
+            return "ready", "ready", f"connected to {conn.host}:{conn.port}"
+        if st is State.RECONNECTING:
+            left = None if conn.reconnect_at is None else max(0.0, conn.reconnect_at - time.monotonic())
+            text = "reconnecting" if left is None else f"reconnecting {left:.0f} s"
+            return "reconnecting", text, err or "reconnecting"
+        if st in (State.CONNECTING, State.HANDSHAKING):
+            return st.value, st.value, f"{st.value} to {conn.host}:{conn.port}"
+        if st is State.CLOSING:
+            return "closing", "closing", "closing"
+        if st is State.IDLE:
+            return "connecting", "connecting", f"connecting to {conn.host}:{conn.port}"
+        reason = self.closed_reason.get((endpoint_id, key), "")
+        if err and reason != "closed by user":
+            return "error", "error", err
+        return "disconnected", "disconnected", "disconnected"
+
+    def endpoint_pill(self, endpoint_id: str) -> tuple[str, str, str]:
+        from opendeck.core.session import CONTEXT_LABELS
+
+        ep = self.session.endpoints.get(endpoint_id)
+        if ep is None:
+            return "disconnected", "disconnected", ""
+        keys = list(dict.fromkeys(list(ep.contexts) + [k for (e, k) in self.session.handles
+                                                        if e == endpoint_id]))
+        pills = {k: self.context_pill(endpoint_id, k) for k in keys}
+        tip = "\n".join(f"{CONTEXT_LABELS.get(k, k)}: {p[1]}" + (f" \u2014 {p[2]}" if p[0] == "error"
+                                                                    or p[0] == "reconnecting" else "")
+                        for k, p in pills.items())
+        states = [p[0] for p in pills.values()]
+        if "reconnecting" in states:
+            ats = [h.conn.reconnect_at for (e, _k), h in self.session.handles.items()
+                   if e == endpoint_id and h.conn.reconnect_at is not None
+                   and h.conn.state.value == "reconnecting"]
+            if ats:
+                return "reconnecting", f"reconnecting {max(0.0, min(ats) - time.monotonic()):.0f} s", tip
+            return "reconnecting", "reconnecting", tip
+        for s in ("connecting", "handshaking"):
+            if s in states:
+                return "connecting", "connecting", tip
+        if "error" in states:
+            return "error", "error", tip
+        if "ready" in states:
+            return "ready", "ready", tip
+        return "disconnected", "disconnected", tip

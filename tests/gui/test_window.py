@@ -1,0 +1,502 @@
+"""The window, driven through its real widgets against the in-process demo gateway.
+
+Everything runs offscreen on a qasync loop (tests/gui/conftest.py). Waits are condition waits
+with timeouts (``wait_until``); there are no sleeps and no timing assertions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import sqlite3
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication, QCheckBox, QToolButton
+
+from opendeck.core import config
+from opendeck.gui.connections import DASH
+from opendeck.gui.pushlog import COL_SECURITY
+
+
+pytestmark = [pytest.mark.gui, pytest.mark.asyncio]
+
+LEFT = Qt.MouseButton.LeftButton
+wait_until = None  # set by the autouse fixture below (the helper lives in conftest.py)
+
+
+@pytest.fixture(autouse=True)
+def _helpers(wait_until):  # noqa: F811
+    globals()["wait_until"] = wait_until
+
+
+def click(qtbot, widget) -> None:
+    """A real left click; on check boxes, on the box itself (a wide row's centre is not)."""
+    assert widget.isVisible() and widget.isEnabled(), f"{widget.objectName()} is not clickable"
+    if isinstance(widget, QCheckBox):
+        qtbot.mouseClick(widget, LEFT, pos=QPoint(8, widget.height() // 2))
+    else:
+        qtbot.mouseClick(widget, LEFT)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def describe_states(window) -> str:
+    return ", ".join(f"{k}={h.state.value} ({h.conn.last_error})"
+                     for (_e, k), h in window.session.handles.items())
+
+
+async def connect(qtbot, window, *keys: str) -> None:
+    panel = window.panel_for("demo")
+    for key in keys:
+        click(qtbot, panel.cards[key].connect_btn)
+    for key in keys:
+        card = panel.cards[key]
+        await wait_until(lambda: card.pill.state == "ready", 10, f"{key} ready",
+                         lambda: describe_states(window))
+
+
+async def subscribe(qtbot, card, codes: str = "HK.00700, US.AAPL",
+                    types: tuple[str, ...] = ("basic", "ticker", "orderbook")) -> None:
+    card.codes.clear()
+    qtbot.keyClicks(card.codes, codes)
+    for name, box in card.subtype_boxes.items():
+        if box.isChecked() != (name in types):
+            click(qtbot, box)
+    click(qtbot, card.sub_btn)
+    n = len([c for c in codes.split(",") if c.strip()])
+    await wait_until(lambda: card.subs.rowCount() == n, 10, "the subscriptions table",
+                     lambda: card.message.text())
+
+
+# ------------------------------------------------------------------------------------ tests
+
+async def test_window_starts_on_the_demo_endpoint(window, qtbot):
+    assert window.pushlog.objectName() == "pushLogDock"
+    assert window.connlog.objectName() == "connectionLogDock"
+    assert window.model.rowCount() == 1
+    assert window.current_id() == "demo"
+    panel = window.current_panel()
+    assert panel is window.panel_for("demo")
+    assert set(panel.cards) == {"quote", "trade-sec", "trade-future"}
+    for card in panel.cards.values():
+        assert card.pill.state == "disconnected"
+        assert card.connect_btn.isEnabled() and not card.disconnect_btn.isEnabled()
+        assert not card.body.isVisible()
+    assert window.model.pill("demo")[0] == "disconnected"
+    shortcuts = {k: a.shortcut().toString() for k, a in window.actions_by_key.items()}
+    assert shortcuts["new"] == "Ctrl+N" and shortcuts["quit"] == "Ctrl+Q"
+    assert shortcuts["connect_all"] == "Ctrl+Return" and shortcuts["find"] == "Ctrl+F"
+    assert shortcuts["disconnect_all"] == "Ctrl+Shift+Return" and shortcuts["refresh"] == "F5"
+    box = window.about()
+    text = box.text()
+    for name in ("OpenDeck", "Python", "Qt", "PySide6", "qasync", "protobuf"):
+        assert name in text
+    box.close()
+
+
+async def test_add_endpoint_through_the_dialog(window, qtbot, tmp_path):
+    click(qtbot, window.endpoint_panel.findChild(QToolButton, "btn_action_new"))
+    await wait_until(lambda: window._dialogs, 5, "the endpoint dialog")
+    dlg = window._dialogs[-1]
+    assert dlg.objectName() == "endpointDialog" and dlg.isVisible()
+
+    # inline validation: an empty name and a bad host are explained, OK is disabled
+    qtbot.keyClick(dlg.name, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(dlg.name, Qt.Key.Key_Backspace)
+    assert dlg._errors["name"].isVisible() and "name" in dlg._errors["name"].text()
+    assert not dlg.ok.isEnabled()
+    qtbot.keyClicks(dlg.name, "Paper box")
+    dlg.host.clear()
+    qtbot.keyClicks(dlg.host, "bad host!")
+    assert dlg._errors["host"].isVisible() and not dlg.ok.isEnabled()
+    dlg.host.clear()
+    qtbot.keyClicks(dlg.host, "127.0.0.1")
+    assert not dlg._errors["host"].isVisible()
+    port = free_port()  # nobody listens there: the connection must fail with a reason
+    dlg.port.lineEdit().selectAll()
+    qtbot.keyClicks(dlg.port.lineEdit(), str(port))
+    qtbot.keyClick(dlg.encryption, Qt.Key.Key_Down)  # RSA key chosen but no file: invalid
+    assert dlg.encryption.currentIndex() == 1
+    assert dlg._errors["rsa_key"].isVisible() and not dlg.ok.isEnabled()
+    qtbot.keyClick(dlg.encryption, Qt.Key.Key_Up)
+    click(qtbot, dlg.auto_reconnect)  # off: a refused connection ends in "error"
+    click(qtbot, dlg.ctx_sec)  # untick securities trade: quote only
+    assert dlg.ok.isEnabled(), dlg.problems()
+    click(qtbot, dlg.ok)
+
+    await wait_until(lambda: window.model.rowCount() == 2, 5, "the new endpoint in the list")
+    ep = next(e for e in window.session.endpoints.values() if e.name == "Paper box")
+    assert (ep.host, ep.port, ep.auto_reconnect, ep.contexts) == ("127.0.0.1", port, False, ["quote"])
+    assert window.current_id() == ep.id
+    saved = config.load(tmp_path / "endpoints.toml")
+    assert [e.name for e in saved] == ["Demo gateway", "Paper box"]
+
+    # connecting to a port nobody listens on: error pill with the reason as tooltip
+    panel = window.current_panel()
+    assert set(panel.cards) == {"quote"}
+    click(qtbot, panel.cards["quote"].connect_btn)
+    card = panel.cards["quote"]
+    await wait_until(lambda: card.pill.state == "error", 10, "the error pill")
+    assert "cannot connect" in card.pill.toolTip()
+    await wait_until(lambda: window.model.pill(ep.id)[0] == "error", 5, "the list pill")
+    assert "cannot connect" in window.model.data(window.model.index(1), Qt.ItemDataRole.ToolTipRole)
+
+
+async def test_endpoint_list_model_and_edit_dialog(window, qtbot, qtmodeltester, tmp_path):
+    qtmodeltester.check(window.model)
+    window.duplicate_endpoint()
+    qtmodeltester.check(window.model)
+    window.select("demo")
+    dlg = window.edit_endpoint()
+    assert dlg.host.isEnabled() is False  # the demo gateway picks its own host and port
+    qtbot.keyClick(dlg.name, Qt.Key.Key_End)
+    qtbot.keyClicks(dlg.name, " (copy)")  # the duplicate's name: taken
+    assert dlg._errors["name"].isVisible() and not dlg.ok.isEnabled()
+    qtbot.keyClicks(dlg.name, " 2")
+    click(qtbot, dlg.ok)
+    await wait_until(lambda: window.session.endpoints["demo"].name == "Demo gateway (copy) 2", 5,
+                     "the edited name")
+    assert window.current_id() == "demo"
+    assert window.model.data(window.model.index(0)) == "Demo gateway (copy) 2"
+    assert window.panel_for("demo").name.text() == "Demo gateway (copy) 2"
+    assert config.load(tmp_path / "endpoints.toml")[0].name == "Demo gateway (copy) 2"
+
+
+async def test_duplicate_export_import_and_remove(window, qtbot, tmp_path):
+    window.duplicate_endpoint()
+    assert [e.name for e in window.session.endpoints.values()] == ["Demo gateway", "Demo gateway (copy)"]
+    out = tmp_path / "export.toml"
+    assert window.export_file(str(out))
+    assert window.import_file(str(out)) == 2
+    assert window.model.rowCount() == 4
+    assert len(config.load(tmp_path / "endpoints.toml")) == 4
+    window.select(list(window.session.endpoints)[-1])
+    box = window.remove_endpoint()
+    box.accept()
+    await wait_until(lambda: window.model.rowCount() == 3, 5, "the endpoint to go")
+    assert len(config.load(tmp_path / "endpoints.toml")) == 3
+
+
+async def test_connect_shows_handshake_and_heartbeats(window, qtbot):
+    await connect(qtbot, window, "quote", "trade-sec")
+    panel = window.panel_for("demo")
+    for key in ("quote", "trade-sec"):
+        card = panel.cards[key]
+        info = card.handle.handshake
+        await wait_until(lambda: card.hs["conn_id"].text() == str(info.conn_id), 5, "handshake fields")
+        assert card.hs["server_ver"].text() == str(info.server_ver)
+        assert card.hs["login_user_id"].text() == str(info.login_user_id)
+        assert card.hs["keepalive"].text().startswith("1 s")
+        assert card.hs["encryption"].text().startswith("none")
+        assert "ms" in card.hs["timing"].text()
+        assert card.body.isVisible() and card.disconnect_btn.isEnabled()
+        assert not card.connect_btn.isEnabled()
+        # the AES key is masked until revealed
+        key_text = info.aes_key
+        assert key_text and card.aes.edit.text() != key_text and "\u2022" in card.aes.edit.text()
+        click(qtbot, card.aes.reveal)
+        assert card.aes.edit.text() == key_text
+        click(qtbot, card.aes.copy)
+        assert QGuiApplication.clipboard().text() == key_text
+        click(qtbot, card.aes.reveal)
+        assert card.aes.edit.text() != key_text
+    quote = panel.cards["quote"]
+    # heartbeats (1 s keepalive): RTTs, chart points, "last received"
+    await wait_until(lambda: quote.chart.points >= 2, 10, "RTT points in the chart")
+    assert quote.hb["rtt"].text() != DASH and "ms" in quote.hb["rtt"].text()
+    assert quote.hb["missed"].text().startswith("0 in a row")
+    assert quote.hb["received"].text() not in ("", DASH)
+    assert quote.hb["sent"].text() != f"{DASH} / {DASH}"
+    # the trade card lists the demo accounts and the global state arrives
+    trade = panel.cards["trade-sec"]
+    await wait_until(lambda: trade.accounts.rowCount() >= 2, 5, "the account list")
+    await wait_until(lambda: "logged in" in panel.global_label.text(), 5, "the global state")
+    log = window.connlog.plain_text()
+    assert "handshake" in log and "InitConnect ok" in log and "-> ready" in log
+    assert window.model.pill("demo")[0] == "ready"
+
+
+async def test_trade_unlock_push_subscription_and_order(window, qtbot):
+    await connect(qtbot, window, "trade-sec")
+    card = window.panel_for("demo").cards["trade-sec"]
+    await wait_until(lambda: card.accounts.rowCount() >= 2, 5, "the account list")
+    click(qtbot, card.unlock_btn)
+    dlg = card.password_dialog
+    assert dlg is not None and dlg.textEchoMode() == dlg.textEchoMode().Password
+    dlg.setTextValue("wrong")
+    dlg.accept()
+    await wait_until(lambda: "unlock failed" in card.status.text(), 5, "the wrong-password message")
+    click(qtbot, card.unlock_btn)
+    card.password_dialog.setTextValue("123456")
+    card.password_dialog.accept()
+    await wait_until(lambda: card.handle.ctx.unlocked, 5, "unlock")
+    await wait_until(lambda: card.status.text().startswith("unlocked"), 3, "the unlocked status")
+    assert "123456" not in window.connlog.plain_text()
+    click(qtbot, card.push_btn)
+    await wait_until(lambda: card.handle.ctx.push_acc_ids, 5, "account push subscription")
+    before = window.session.pushes.last_seq
+    await wait_until(lambda: card.order_btn.isEnabled(), 3, "the order form")
+    card.order_price.setText("320")
+    click(qtbot, card.order_btn)
+    await wait_until(lambda: "placed" in card.status.text(), 5, "the order", lambda: card.status.text())
+    await wait_until(lambda: any(r.name.startswith("Trd_UpdateOrder")
+                                 for r in window.session.pushes.since(before)), 5, "order pushes")
+    click(qtbot, card.lock_btn)
+    await wait_until(lambda: not card.handle.ctx.unlocked, 5, "lock")
+
+
+async def test_subscribe_filter_pause_and_resume(window, qtbot):
+    await connect(qtbot, window, "quote")
+    card = window.panel_for("demo").cards["quote"]
+    await subscribe(qtbot, card)
+    dock = window.pushlog
+    model = dock.model
+    await wait_until(lambda: model.rowCount() >= 10, 10, "push rows in the push log")
+    secs = {model.data(model.index(r, COL_SECURITY)) for r in range(model.rowCount())}
+    assert {"HK.00700", "US.AAPL"} <= secs
+    await wait_until(lambda: "quota" in card.quota.text(), 5, "the quota")
+
+    # filter (Ctrl+F focuses it); it applies to the rows shown and to new rows
+    window.actions_by_key["find"].trigger()
+    qtbot.keyClicks(dock.text_edit, "AAPL")
+    await wait_until(lambda: dock.filter[3] == "aapl", 3, "the filter to apply")
+    n0 = dock.shown_total
+    await wait_until(lambda: dock.shown_total > n0 + 3, 10, "new filtered rows")
+    rows = [model.data(model.index(r, COL_SECURITY)) for r in range(model.rowCount())]
+    assert rows and all(s == "US.AAPL" for s in rows if s)
+    dock.text_edit.clear()
+    await wait_until(lambda: dock.filter[3] == "", 3, "the filter to clear")
+
+    # pause: pushes keep coming and are counted; resume shows every one of them
+    click(qtbot, dock.pause_button)
+    assert dock.paused
+    rows_paused = model.rowCount()
+    await wait_until(lambda: dock.buffered >= 20, 10, "buffered pushes")
+    assert model.rowCount() == rows_paused
+    assert str(dock.buffered) in dock.buffered_label.text().replace(",", "")
+    click(qtbot, dock.pause_button)
+    assert not dock.paused and dock.buffered == 0
+    assert dock.seen == window.session.pushes.last_seq
+    assert dock.seen == dock.shown_total + dock.filtered_out + dock.skipped + dock.buffered
+    # the journal keeps everything too
+    assert window.session.journal.flush(5)
+    db = sqlite3.connect(window.session.journal.path)
+    try:
+        assert db.execute("select count(*) from pushes").fetchone()[0] >= dock.seen
+    finally:
+        db.close()
+
+    # unsubscribe one security through the form
+    card.codes.clear()
+    qtbot.keyClicks(card.codes, "HK.00700")
+    click(qtbot, card.unsub_btn)
+    await wait_until(lambda: card.subs.rowCount() == 1, 5, "one subscription left")
+    assert card.subs.item(0, 0).text() == "US.AAPL"
+
+
+async def test_gateway_restart_reconnects_and_pushes_resume(window, qtbot):
+    session = window.session
+    await connect(qtbot, window, "quote")
+    panel = window.panel_for("demo")
+    card = panel.cards["quote"]
+    await subscribe(qtbot, card, "HK.00700", ("basic", "ticker"))
+    await wait_until(lambda: window.pushlog.model.rowCount() > 0, 10, "pushes")
+    conn_id = card.handle.handshake.conn_id
+
+    await session.stop_demo("demo")
+    await wait_until(lambda: card.pill.state == "reconnecting", 10, "the reconnecting pill",
+                     lambda: describe_states(window))
+    assert card.pill.text().startswith("reconnecting")
+    await wait_until(lambda: window.model.pill("demo")[0] == "reconnecting", 5, "the list pill")
+    assert card.retry.isVisible()
+    assert "reconnect" in window.connlog.plain_text()
+    assert panel.demo_btn.text() == "Start gateway"
+
+    await session.start_demo("demo")
+    seq = session.pushes.last_seq
+    if card.retry.isVisible():
+        click(qtbot, card.retry)  # skip the rest of the backoff
+    await wait_until(lambda: card.pill.state == "ready", 15, "ready again", lambda: describe_states(window))
+    await wait_until(lambda: card.handle.handshake.conn_id != conn_id, 5, "a new handshake")
+    await wait_until(lambda: card.hs["conn_id"].text() == str(card.handle.handshake.conn_id), 5,
+                     "the new connection id shown")
+    # subscriptions were restored by the core, so pushes flow again
+    await wait_until(lambda: session.pushes.last_seq > seq + 3, 10, "pushes after the restart")
+    await wait_until(lambda: window.pushlog.seen >= session.pushes.last_seq - 50, 5, "the log to follow")
+    assert not card.retry.isVisible()
+    assert window.model.pill("demo")[0] == "ready"
+
+
+async def test_connect_all_shortcut_and_disconnect_all(window, qtbot):
+    panel = window.panel_for("demo")
+    window.activateWindow()  # window shortcuts need the active window (xcb without a WM too)
+    await wait_until(window.isActiveWindow, 5, "the window to become active")
+    window.endpoint_list.setFocus()
+    qtbot.keyClick(window.endpoint_list, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    for key in ("quote", "trade-sec", "trade-future"):
+        card = panel.cards[key]
+        await wait_until(lambda: card.pill.state == "ready", 10, f"{key} ready",
+                         lambda: describe_states(window))
+    click(qtbot, panel.disconnect_all_btn)
+    for card in panel.cards.values():
+        await wait_until(lambda: card.pill.state == "disconnected", 10, "disconnected",
+                         lambda: describe_states(window))
+        assert card.connect_btn.isEnabled() and not card.disconnect_btn.isEnabled()
+    assert all(h.state.value == "closed" for h in window.session.handles.values())
+    assert window.model.pill("demo")[0] == "disconnected"
+    # a single context can be connected again afterwards
+    await connect(qtbot, window, "quote")
+    click(qtbot, panel.cards["quote"].disconnect_btn)
+    await wait_until(lambda: panel.cards["quote"].pill.state == "disconnected", 10, "disconnected")
+
+
+async def test_layout_is_saved_and_restored(window, qtbot, session, settings, tmp_path):
+    from opendeck.gui.mainwindow import MainWindow
+
+    window.connlog.close()
+    window.splitter.setSizes([320, 960])
+    window.save_layout()
+    w2 = MainWindow(session, profiles_path=tmp_path / "endpoints.toml", settings=settings)
+    qtbot.addWidget(w2)
+    w2.show()
+    w2.resize(1280, 800)  # offscreen's small virtual screen clamps the restored geometry
+    try:
+        assert not w2.connlog.isVisible()
+        assert w2.pushlog.isVisible()
+        await wait_until(lambda: abs(w2.splitter.sizes()[0] - 320) <= 2, 3, "the endpoint list width",
+                         lambda: str(w2.splitter.sizes()))
+    finally:
+        await w2.shutdown()
+
+
+async def test_theme_follows_the_scheme(window, monkeypatch):
+    from opendeck.gui import theme
+
+    app = QApplication.instance()
+    monkeypatch.setenv("OPENDECK_THEME", "dark")
+    theme.apply(app)
+    assert theme.is_dark()
+    assert app.palette().color(QPalette.ColorRole.Window).lightness() < 100
+    pill = window.panel_for("demo").cards["quote"].pill
+    assert theme.pill_colors("disconnected")[0] in pill.styleSheet()
+    monkeypatch.setenv("OPENDECK_THEME", "light")
+    theme.apply(app)
+    assert not theme.is_dark()
+    assert app.palette().color(QPalette.ColorRole.Window).lightness() > 150
+    assert theme.pill_colors("disconnected")[0] in pill.styleSheet()
+    assert app.style().name().lower() == "fusion"
+
+
+async def test_exception_dialog_has_traceback_and_copy(qtbot):
+    from opendeck.gui.errors import ErrorReporter
+
+    rep = ErrorReporter()
+    try:
+        raise ValueError("boom in a slot")
+    except ValueError as exc:
+        rep.report(exc, "in a test")
+    dlg = rep.dialog
+    assert dlg is not None and dlg.isVisible()
+    qtbot.addWidget(dlg)
+    assert "Traceback" in dlg.text.toPlainText() and "boom in a slot" in dlg.text.toPlainText()
+    click(qtbot, dlg.copy_button)
+    assert "boom in a slot" in QGuiApplication.clipboard().text()
+    # a second error goes into the same dialog
+    rep.report(RuntimeError("second"))
+    assert rep.dialog is dlg and dlg.count == 2
+    # asyncio task errors reach it through the loop handler
+    loop = asyncio.get_running_loop()
+    err = KeyError("from a task")
+    rep.loop_handler(loop, {"message": "Task exception was never retrieved", "exception": err})
+    assert dlg.count == 3 and "from a task" in dlg.text.toPlainText()
+    dlg.close()
+
+
+async def test_no_display_message(monkeypatch, capsys):
+    from opendeck.gui import app
+
+    for var in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert app.main([]) == 2
+    err = capsys.readouterr().err
+    assert "opendeck probe" in err and "QT_QPA_PLATFORM=offscreen" in err
+
+
+# ----------------------------------------------------------------- the real app, as a process
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(QT_QPA_PLATFORM="offscreen", OPENDECK_CONFIG_DIR=str(tmp_path / "cfg"),
+               OPENDECK_DATA_DIR=str(tmp_path / "data"))
+    return env
+
+
+async def test_self_test_command(tmp_path):
+    shot = tmp_path / "shot.png"
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "opendeck.core.cli", "gui", "--self-test", "--screenshot", str(shot),
+        "--timeout", "40", env=_env(tmp_path), stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(proc.communicate(), 90)
+    text = out.decode()
+    assert proc.returncode == 0, err.decode()[-2000:]
+    assert "window shown after" in text and "self-test ok:" in text
+    assert shot.is_file() and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not (tmp_path / "cfg").exists()  # the self-test ignores and writes no profiles
+
+
+async def test_first_start_shows_live_data_and_sigterm_closes_cleanly(tmp_path):
+    """`opendeck` on a first start auto-connects the demo gateway; SIGTERM closes everything."""
+    if sys.platform.startswith("win"):
+        pytest.skip("POSIX signals")
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "opendeck.core.cli", env=_env(tmp_path),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        journal_dir = tmp_path / "data" / "journal"
+
+        def pushes_in_journal() -> int:
+            files = list(journal_dir.glob("*.sqlite")) if journal_dir.exists() else []
+            if not files:
+                return 0
+            try:
+                db = sqlite3.connect(files[0])
+                try:
+                    return db.execute("select count(*) from pushes").fetchone()[0]
+                finally:
+                    db.close()
+            except sqlite3.Error:
+                return 0
+
+        await wait_until(lambda: pushes_in_journal() > 0 or proc.returncode is not None, 40,
+                         "pushes from the auto-connected demo gateway")
+        assert proc.returncode is None
+        proc.terminate()
+        out, err = await asyncio.wait_for(proc.communicate(), 30)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    assert proc.returncode == 0, err.decode()[-2000:]
+    db = sqlite3.connect(next(journal_dir.glob("*.sqlite")))
+    try:
+        closed = db.execute("select count(*) from events where kind='state' and message like "
+                            "'%-> closed%'").fetchone()[0]
+        ready = db.execute("select count(*) from events where kind='state' and message like "
+                           "'%-> ready%'").fetchone()[0]
+    finally:
+        db.close()
+    assert ready >= 3 and closed >= 3  # every context that opened was closed before the exit
+    # nothing was saved: the demo endpoint is not written until the user changes something
+    assert not (tmp_path / "cfg" / "endpoints.toml").exists()
+    assert (tmp_path / "cfg" / "window.ini").exists()  # the layout is
