@@ -16,7 +16,7 @@ At the end it checks that nothing was lost: pushes the gateway wrote == pushes t
 received == rows in the journal, and the view holds at most ``row_cap`` rows.
 
     QT_QPA_PLATFORM=offscreen python bench/flood.py                # 3 runs, medians
-    QT_QPA_PLATFORM=offscreen python bench/flood.py --freeze none   # without the app's gc.freeze
+    QT_QPA_PLATFORM=offscreen python bench/flood.py --freeze none --gc automatic  # no GC measures
     QT_QPA_PLATFORM=offscreen python bench/flood.py --once --rate 40000 --seconds 5
     QT_QPA_PLATFORM=offscreen python bench/flood.py --once --profile /tmp/flood.prof
 
@@ -168,6 +168,7 @@ async def run_once(args) -> dict:
 
     tmp = Path(tempfile.mkdtemp(prefix="opendeck-flood-"))
     gw = DemoGateway(host="127.0.0.1", port=0, push_rate=0.0, keepalive_interval=10, seed=1)
+    gw.notify_interval = 1e9  # no periodic Notify during the blast: every push counted is blasted
     await gw.start()
     ep = Endpoint(name="Flood demo", host="127.0.0.1", port=gw.port, id="flood")
     session = Session([ep], journal_path=tmp / "journal.sqlite3")
@@ -278,7 +279,7 @@ async def run_once(args) -> dict:
     journal_rows = session.journal.count()
     rows = dock.model.rowCount()
     result = {
-        "what": what + (f" +freeze@{args.freeze}" if args.freeze != "none" else ""),
+        "what": what + (f" +freeze@{args.freeze}" if args.freeze != "none" else "") + f" gc:{args.gc}",
         "target_rate": args.rate,
         "seconds": round(blast_s, 2),
         "sent": sent,
@@ -333,8 +334,16 @@ def single(args) -> dict:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
-        return runner.run(run_once(args))
+    collector = None
+    if args.gc == "gui-thread":  # as gui/app.py does
+        from opendeck.gui.gcguard import GuiThreadCollector
+        collector = GuiThreadCollector(parent=app)
+    try:
+        with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
+            return runner.run(run_once(args))
+    finally:
+        if collector is not None:
+            collector.stop()
 
 
 # ------------------------------------------------------------------------------------------
@@ -422,9 +431,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=3, help="fresh processes to run (default 3)")
     ap.add_argument("--window", choices=("auto", "window", "dock"), default="auto",
                     help="the real main window if present (auto), insist on it, or the dock only")
-    ap.add_argument("--freeze", choices=("none", "startup", "ready"), default="none",
+    ap.add_argument("--freeze", choices=("none", "startup", "ready"), default="ready",
                     help="gc.collect() + gc.freeze() once: after the window is built (startup) "
-                         "or after the quote context is ready and subscribed (ready)")
+                         "or after the quote context is ready and subscribed (ready, default: "
+                         "what the app does)")
+    ap.add_argument("--gc", choices=("gui-thread", "automatic"), default="gui-thread",
+                    help="garbage collection from a GUI-thread timer as the app does "
+                         "(default), or Python's automatic collection")
     ap.add_argument("--once", action="store_true", help="one run in this process")
     ap.add_argument("--json", action="store_true", help="print the result(s) as JSON")
     ap.add_argument("--profile", metavar="FILE", help="cProfile the blast phase into FILE (--once)")
@@ -442,7 +455,7 @@ def main(argv: list[str] | None = None) -> int:
     for i in range(args.runs):
         cmd = [sys.executable, __file__, "--once", "--json", "--rate", str(args.rate),
                "--seconds", str(args.seconds), "--step", str(args.step), "--cap", str(args.cap),
-               "--window", args.window] + ["--freeze", args.freeze] 
+               "--window", args.window, "--freeze", args.freeze, "--gc", args.gc]
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
         line = next((x for x in reversed(out.stdout.splitlines()) if x.startswith("{")), None)
         if line is None:
