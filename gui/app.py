@@ -92,8 +92,19 @@ def profiles_path(args) -> Path:
     return config.default_profiles_path()
 
 
-def new_journal_path(base: Path | None = None) -> Path:
+KEEP_JOURNALS = 20  # runs whose journals are kept; older ones are deleted at start
+
+
+def new_journal_path(base: Path | None = None, keep: int = KEEP_JOURNALS) -> Path:
+    """A fresh journal file for this run; journals of all but the last ``keep`` runs go."""
     d = (base or data_dir()) / "journal"
+    old = sorted(d.glob("run-*.sqlite"), key=lambda p: p.stat().st_mtime) if d.is_dir() else []
+    for stale in old[:max(0, len(old) - (keep - 1))]:
+        for f in (stale, stale.with_name(stale.name + "-wal"), stale.with_name(stale.name + "-shm")):
+            try:
+                f.unlink(missing_ok=True)
+            except OSError:  # in use by another OpenDeck, or read-only: keep it
+                pass
     return d / time.strftime(f"run-%Y%m%d-%H%M%S-{os.getpid()}.sqlite")
 
 

@@ -39,3 +39,4 @@ def test_stop_restores_automatic_collection(qtbot):
     collector = GuiThreadCollector()
     collector.stop()
     assert gc.isenabled() == was
+
