@@ -177,7 +177,7 @@ def export_csv(journal: Journal, path: Path | str, endpoint_names: dict[str, str
     with open(path, "w", encoding="utf-8", newline="") as out:
         w = csv.writer(out)
         w.writerow(CSV_COLUMNS)
-        for seq, t, ep, ctx, pid, fmt, serial, body, sec, summ, err in journal.rows():
+        for seq, t, ep, ctx, pid, _fmt, _serial, body, sec, summ, _err in journal.rows():
             w.writerow([seq, f"{t:.6f}", names.get(ep, ep), ctx, pid, catalog.name_of(pid), sec,
                         summ, len(body)])
             n += 1

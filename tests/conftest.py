@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 
 import pytest
 import pytest_asyncio
 from Crypto.PublicKey import RSA
+from waiting import ChangeWaiter
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -30,31 +30,23 @@ def rsa_key_file(tmp_path, rsa_key_pem):
     return path
 
 
-class Recorder:
+class Recorder(ChangeWaiter):
     """A ConnectionListener that records everything and lets tests wait on conditions."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.states: list[tuple[str, str, str]] = []
         self.handshakes = []
         self.rtts: list[float] = []
         self.missed: list[int] = []
         self.pushes = []
         self.errors = []
-        self._changed = asyncio.Event()
+
+    def describe(self) -> str:
+        return f"states={self.states[-6:]} errors={[str(e) for e in self.errors[-3:]]}"
 
     def _poke(self) -> None:
-        self._changed.set()
-
-    async def wait_for(self, predicate, timeout: float = 10.0, what: str = "condition"):
-        async def loop():
-            while not predicate():
-                self._changed.clear()
-                await self._changed.wait()
-        try:
-            await asyncio.wait_for(loop(), timeout)
-        except TimeoutError:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}; "
-                                 f"states={self.states[-6:]} errors={[str(e) for e in self.errors[-3:]]}") from None
+        self.poke()
 
     def on_state(self, conn, old, new, reason):
         self.states.append((old.value, new.value, reason))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 
@@ -28,34 +27,23 @@ from opendeck.core.pb import (
     Qot_Common_pb2,
     Qot_UpdateBasicQot_pb2,
 )
+from seeded import drbg, rsa_key
+
 from opendeck.core.wire import FMT_JSON, FMT_PROTOBUF, HEADER, encode_frame
 
 AES_KEY = "0123456789abcdef"
 AES_IV = "fedcba9876543210"
 
 
-def drbg(seed: bytes):
-    state = {"n": 0, "buf": b""}
-
-    def randfunc(n: int) -> bytes:
-        while len(state["buf"]) < n:
-            state["buf"] += hashlib.sha256(seed + state["n"].to_bytes(8, "big")).digest()
-            state["n"] += 1
-        out, state["buf"] = state["buf"][:n], state["buf"][n:]
-        return out
-
-    return randfunc
-
-
-@functools.cache
-def rsa_key() -> RSA.RsaKey:
-    return RSA.generate(1024, randfunc=drbg(b"opendeck-channel-key"))
+def channel_key():
+    """The seed test_rsa_from_another_key_is_reported_on_the_packet was tuned against."""
+    return rsa_key(seed=b"opendeck-channel-key")
 
 
 def pair(aes: str | None = "cbc") -> tuple[Channel, Channel]:
     """A client and a server channel sharing one RSA key (each its own cipher object)."""
-    client = Channel(rsa=RsaCipher(rsa_key(), "client.pem"))
-    server = Channel(rsa=RsaCipher(rsa_key(), "server.pem"))
+    client = Channel(rsa=RsaCipher(channel_key(), "client.pem"))
+    server = Channel(rsa=RsaCipher(channel_key(), "server.pem"))
     if aes is not None:
         for ch in (client, server):
             ch.aes = aes_for(AES_KEY, AES_IV if aes == "cbc" else None)
@@ -123,7 +111,7 @@ def test_init_connect_goes_through_rsa_both_ways():
     assert (pid, fmt, serial, body_len) == (1001, 0, 2084, 128)  # 31 B -> one RSA block
     assert sha1 == hashlib.sha1(plain).digest()
     assert plain not in data
-    assert RsaCipher(rsa_key()).decrypt(wire_body(data)) == plain  # really RSA
+    assert RsaCipher(channel_key()).decrypt(wire_body(data)) == plain  # really RSA
 
     [pkt] = server.receive(data)
     assert pkt == Packet(1001, 2084, FMT_PROTOBUF, plain, 44 + 128, None)
@@ -335,7 +323,7 @@ def test_rsa_from_another_key_is_reported_on_the_packet():
     other = RSA.generate(1024, randfunc=drbg(b"other7")).public_key()
     enc = PKCS1_v1_5.new(other, randfunc=drbg(b"other-padding"))  # deterministic ciphertexts
     blocks = [enc.encrypt(b"hello %d" % i) for i in range(16)]
-    above = sum(int.from_bytes(b, "big") >= rsa_key().n for b in blocks)
+    above = sum(int.from_bytes(b, "big") >= channel_key().n for b in blocks)
     assert 0 < above < len(blocks)  # precondition: both failure paths are exercised
     stream = b"".join(encode_frame(1001, i, b, plaintext=b"hello %d" % i)
                       for i, b in enumerate(blocks))

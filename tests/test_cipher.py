@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
 import re
 
@@ -13,6 +12,8 @@ from Crypto.PublicKey import ECC, RSA
 from Crypto.Util.Padding import pad
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from seeded import drbg, rsa_key
 
 from opendeck.core import errors
 from opendeck.core.cipher import (
@@ -30,25 +31,6 @@ PROPS = settings(max_examples=200, deadline=None)
 
 KEY = b"0123456789abcdef"
 IV = b"fedcba9876543210"
-
-
-def drbg(seed: bytes):
-    """Deterministic randfunc (SHA-256 in counter mode): same keys and paddings every run."""
-    state = {"n": 0, "buf": b""}
-
-    def randfunc(n: int) -> bytes:
-        while len(state["buf"]) < n:
-            state["buf"] += hashlib.sha256(seed + state["n"].to_bytes(8, "big")).digest()
-            state["n"] += 1
-        out, state["buf"] = state["buf"][:n], state["buf"][n:]
-        return out
-
-    return randfunc
-
-
-@functools.cache
-def rsa_key(name: str) -> RSA.RsaKey:
-    return RSA.generate(1024, randfunc=drbg(b"opendeck-test-key-" + name.encode()))
 
 
 @pytest.fixture

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 
 import pytest
 import pytest_asyncio
+from waiting import ChangeWaiter
 
 from opendeck.core import catalog
 from opendeck.core.client.connection import State
@@ -16,29 +16,21 @@ from opendeck.core.session import Session
 pytestmark = pytest.mark.asyncio
 
 
-class Events:
+class Events(ChangeWaiter):
     def __init__(self, session: Session) -> None:
+        super().__init__()
         self.items = []
-        self._changed = asyncio.Event()
         session.subscribe(self._on)
 
     def _on(self, event) -> None:
         self.items.append(event)
-        self._changed.set()
+        self.poke()
 
     def kinds(self, kind: str):
         return [e for e in self.items if e.kind == kind]
 
-    async def wait_for(self, predicate, timeout=10.0, what="condition"):
-        async def loop():
-            while not predicate():
-                self._changed.clear()
-                await self._changed.wait()
-        try:
-            await asyncio.wait_for(loop(), timeout)
-        except TimeoutError:
-            raise AssertionError(f"timed out waiting for {what}: "
-                                 f"{[(e.kind, e.message) for e in self.items[-8:]]}") from None
+    def describe(self) -> str:
+        return f"last events: {[(e.kind, e.message) for e in self.items[-8:]]}"
 
 
 @pytest_asyncio.fixture

@@ -104,7 +104,7 @@ def test_journal_keeps_every_push_and_exports(tmp_path: Path):
     j = Journal(tmp_path / "j.sqlite")
     body = basic_qot_body()
     total = 0
-    for batch in range(20):
+    for _ in range(20):
         rows = [(total + i + 1, 1.5, "ep1", "quote", 3005, 0, 7, body, "HK.00700", "s", "")
                 for i in range(250)]
         total += len(rows)

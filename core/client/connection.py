@@ -34,7 +34,7 @@ from ..channel import Channel, Packet, decode_message, encode_message
 from ..cipher import PLAIN, RsaCipher, aes_for
 from ..errors import (CipherError, ConnectionLost, HandshakeError, NotConnected, OpenDeckError, ProtocolError,
                       RequestError, RequestTimeout)
-from ..wire import FMT_JSON, FMT_PROTOBUF
+from ..wire import FMT_PROTOBUF
 
 READ_SIZE = 64 * 1024  # one read is decoded in one go: this bounds the loop stall per read
 
