@@ -3,36 +3,42 @@
 PYTHON ?= python3
 VENV   ?= .venv
 PY      = $(VENV)/bin/python
-STAMP   = $(VENV)/.installed
+APP     = $(VENV)/.installed-app
+DEV     = $(VENV)/.installed-dev
 
-.PHONY: run test test-fast gateway probe proto package bench clean
+.PHONY: run test test-fast gateway proto package bench clean
 
-$(STAMP): pyproject.toml
+# the app alone (make run); the test tools and the futu-api peer on top (make test)
+$(APP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev,peer]'
-	touch $(STAMP)
+	$(PY) -m pip install -q -e .
+	touch $(APP)
 
-run: $(STAMP)
+$(DEV): $(APP)
+	$(PY) -m pip install -q -e '.[dev,peer]'
+	touch $(DEV)
+
+run: $(APP)
 	$(VENV)/bin/opendeck
 
-test: $(STAMP)
+test: $(DEV)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
-test-fast: $(STAMP)
+test-fast: $(DEV)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m "not peer"
 
-gateway: $(STAMP)
+gateway: $(APP)
 	$(VENV)/bin/opendeck gateway
 
-proto: $(STAMP)
+proto: $(DEV)
 	$(PY) scripts/gen_proto.py
 
-package: $(STAMP)
+package: $(APP)
 	$(PY) -m pip install -q -e '.[package]'
 	bash packaging/build_deb.sh $(PY)
 
-bench: $(STAMP)
+bench: $(DEV)
 	QT_QPA_PLATFORM=offscreen $(PY) bench/flood.py
 
 clean:
