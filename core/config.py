@@ -93,13 +93,17 @@ class Endpoint:
                 p["rsa_key"] = f"no key file at {path}; pick the PEM OpenD's rsa_private_key uses"
         if not self.client_id.strip():
             p["client_id"] = "client id cannot be empty"
-        if not isinstance(self.client_ver, int) or self.client_ver < 0:
-            p["client_ver"] = "client version must be a non-negative whole number"
+        if not isinstance(self.client_ver, int) or not 0 <= self.client_ver <= 2**31 - 1:
+            p["client_ver"] = "client version must be a whole number from 0 to 2147483647"
+        if not self.language.strip():
+            p["language"] = "programming language cannot be empty (OpenD logs it; e.g. Python)"
         if self.push_format not in PUSH_FORMATS:
             p["push_format"] = f"push format must be one of {', '.join(PUSH_FORMATS)}"
         bad = [c for c in self.contexts if c not in CONTEXT_KINDS]
         if bad:
             p["contexts"] = f"unknown context {bad[0]!r}; use {', '.join(CONTEXT_KINDS)}"
+        elif not self.contexts:
+            p["contexts"] = "pick at least one context to open (quote, securities or futures trade)"
         if self.trd_market and self.trd_market.upper() not in codes.TRD_MARKETS:
             p["trd_market"] = f"unknown trade market {self.trd_market!r}; use {', '.join(codes.TRD_MARKETS)}"
         if self.security_firm and self.security_firm not in codes.SECURITY_FIRMS:
@@ -159,10 +163,19 @@ def loads(text: str, source: str = "profiles") -> list[Endpoint]:
     items = data.get("endpoint", [])
     if not isinstance(items, list):
         raise ConfigError(f"{source}: 'endpoint' must be an array of tables ([[endpoint]])")
-    out = [Endpoint.from_dict(d, f"{source}, endpoint {i + 1}: ").validate() for i, d in enumerate(items)]
+    out = []
+    for i, d in enumerate(items):
+        if not isinstance(d, dict):
+            raise ConfigError(f"{source}, endpoint {i + 1}: must be a table ([[endpoint]] with "
+                              f"keys), not {d!r}")
+        out.append(Endpoint.from_dict(d, f"{source}, endpoint {i + 1}: ").validate())
     ids = [e.id for e in out]
     if len(set(ids)) != len(ids):
         raise ConfigError(f"{source}: two endpoints share an id; remove one or change its id")
+    names = [e.name.strip().casefold() for e in out]
+    if len(set(names)) != len(names):
+        dup = next(e.name for e in out if names.count(e.name.strip().casefold()) > 1)
+        raise ConfigError(f"{source}: two endpoints are named {dup!r}; names must be unique")
     return out
 
 

@@ -12,7 +12,7 @@ import json
 import queue
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -149,13 +149,21 @@ class Journal:
                               "ORDER BY id").fetchall()
 
 
-def export_jsonl(journal: Journal, path: Path | str, endpoint_names: dict[str, str] | None = None) -> int:
-    """One JSON object per push, with the decoded body. Returns the number written."""
-    journal.flush()
+def _rows(source: Journal | Iterable[tuple]) -> Iterable[tuple]:
+    if isinstance(source, Journal):
+        source.flush()
+        return source.rows()
+    return source
+
+
+def export_jsonl(source: Journal | Iterable[tuple], path: Path | str,
+                 endpoint_names: dict[str, str] | None = None) -> int:
+    """One JSON object per push, with the decoded body. ``source`` is a journal (read whole)
+    or any iterable of rows in ROW_FIELDS order. Returns the number written."""
     names = endpoint_names or {}
     n = 0
     with open(path, "w", encoding="utf-8") as out:
-        for seq, t, ep, ctx, pid, fmt, serial, body, sec, summ, err in journal.rows():
+        for seq, t, ep, ctx, pid, fmt, serial, body, sec, summ, err in _rows(source):
             try:
                 decoded: Any = decode_push(pid, fmt, body)
             except OpenDeckError as exc:
@@ -170,14 +178,15 @@ def export_jsonl(journal: Journal, path: Path | str, endpoint_names: dict[str, s
     return n
 
 
-def export_csv(journal: Journal, path: Path | str, endpoint_names: dict[str, str] | None = None) -> int:
-    journal.flush()
+def export_csv(source: Journal | Iterable[tuple], path: Path | str,
+               endpoint_names: dict[str, str] | None = None) -> int:
+    """One CSV row per push (no body). ``source`` as for :func:`export_jsonl`."""
     names = endpoint_names or {}
     n = 0
     with open(path, "w", encoding="utf-8", newline="") as out:
         w = csv.writer(out)
         w.writerow(CSV_COLUMNS)
-        for seq, t, ep, ctx, pid, _fmt, _serial, body, sec, summ, _err in journal.rows():
+        for seq, t, ep, ctx, pid, _fmt, _serial, body, sec, summ, _err in _rows(source):
             w.writerow([seq, f"{t:.6f}", names.get(ep, ep), ctx, pid, catalog.name_of(pid), sec,
                         summ, len(body)])
             n += 1

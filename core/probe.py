@@ -35,7 +35,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="sub types for --subscribe: " + ",".join(codes.SUBTYPE_NAMES.values()))
     p.add_argument("--push-format", choices=("protobuf", "json"), default="protobuf")
     p.add_argument("--pushes", type=int, default=None, metavar="N",
-                   help="exit 0 after N pushes (default: 5 with --subscribe, else 0)")
+                   help="exit 0 after N pushes, Notify not counted (default: 5 with "
+                        "--subscribe, else 0)")
     p.add_argument("--heartbeats", type=int, default=0, metavar="N",
                    help="exit 0 after N acknowledged heartbeats (each takes 0.8 x keepalive)")
     p.add_argument("--timeout", type=float, default=30.0, metavar="SEC")
@@ -109,7 +110,8 @@ class _Printer:
                 self.emit("error", f"{name}: {p.error}", message=str(p.error), proto_id=p.proto_id)
                 continue
             sec, summ = summarize(p.proto_id, p.fmt, p.body)
-            self.pushes += 1
+            if p.proto_id != catalog.NOTIFY:  # gateway notices are shown, not counted
+                self.pushes += 1
             if self.as_json:
                 try:
                     body: Any = decode_push(p.proto_id, p.fmt, p.body)
@@ -140,53 +142,23 @@ async def run(args: argparse.Namespace) -> int:
     out = _Printer(args.json, want_pushes, args.heartbeats)
     conn = Connection(host, port, rsa=rsa, listener=out, auto_reconnect=False,
                       connect_timeout=min(args.timeout, 20.0),
+                      request_timeout=min(args.timeout, 12.0),
                       client=ClientInfo(client_id=args.client_id,
                                         push_format=FMT_JSON if args.push_format == "json" else FMT_PROTOBUF))
-    deadline = time.monotonic() + args.timeout
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + args.timeout
     try:
-        if args.context == "quote":
-            ctx = QuoteContext(conn)
-            await conn.open(args.timeout)
-            if secs:
-                await ctx.subscribe(args.subscribe, types)
-                out.emit("subscribed", f"{args.subscribe} {args.subtypes}",
-                         codes=[codes.format_code(m, c) for m, c in secs],
-                         subtypes=[codes.SUBTYPE_NAMES.get(t, t) for t in types])
-        else:
-            ctx = TradeContext(conn, "securities" if args.context == "trade-sec" else "futures")
-            await conn.open(args.timeout)
-            accs = await ctx.get_acc_list()
-            out.emit("accounts", f"{len(accs)} account(s): "
-                     + ", ".join(f"{a['accID']} {codes.TRD_ENVS.get(a.get('trdEnv', 0), '?')}" for a in accs),
-                     accounts=accs)
-            if accs:
-                await ctx.sub_acc_push()
-        out.check()
-        left = deadline - time.monotonic()
-        closed = asyncio.ensure_future(out.closed.wait())
-        waiter = asyncio.ensure_future(out.done.wait())
-        try:
-            await asyncio.wait({waiter, closed}, timeout=max(0.0, left),
-                               return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            waiter.cancel()
-            closed.cancel()
-        if out.done.is_set():
-            out.emit("done", f"{out.pushes} push(es), {out.beats} heartbeat(s)", pushes=out.pushes,
-                     heartbeats=out.beats)
-            return 0
-        if conn.state is State.CLOSED:
-            msg = f"connection lost: {conn.last_error}"
-            out.emit("error", msg, message=msg)
-            print(f"opendeck probe: {msg}", file=sys.stderr)
-            return 2
+        async with asyncio.timeout_at(deadline):
+            return await _session(args, conn, out, secs, types)
+    except TimeoutError:
         missing = []
         if out.pushes < want_pushes:
             missing.append(f"{out.pushes}/{want_pushes} pushes")
         if out.beats < args.heartbeats:
             missing.append(f"{out.beats}/{args.heartbeats} heartbeats")
-        msg = (f"timed out after {args.timeout:g} s with {', '.join(missing)}; "
-               "raise --timeout, or check the subscription and the gateway's push rate")
+        msg = (f"timed out after {args.timeout:g} s"
+               + (f" with {', '.join(missing)}" if missing else " before the gateway answered")
+               + "; raise --timeout, or check the subscription and the gateway")
         out.emit("error", msg, message=msg)
         print(f"opendeck probe: {msg}", file=sys.stderr)
         return 1
@@ -198,3 +170,39 @@ async def run(args: argparse.Namespace) -> int:
     finally:
         await conn.close()
 
+
+async def _session(args, conn: Connection, out: _Printer, secs, types) -> int:
+    """Connect, subscribe or list accounts, then wait for the counts (the caller bounds it)."""
+    if args.context == "quote":
+        ctx = QuoteContext(conn)
+        await conn.open(args.timeout)
+        if secs:
+            await ctx.subscribe(args.subscribe, types)
+            out.emit("subscribed", f"{args.subscribe} {args.subtypes}",
+                     codes=[codes.format_code(m, c) for m, c in secs],
+                     subtypes=[codes.SUBTYPE_NAMES.get(t, t) for t in types])
+    else:
+        ctx = TradeContext(conn, "securities" if args.context == "trade-sec" else "futures")
+        await conn.open(args.timeout)
+        accs = await ctx.get_acc_list()
+        out.emit("accounts", f"{len(accs)} account(s): "
+                 + ", ".join(f"{a['accID']} {codes.TRD_ENVS.get(a.get('trdEnv', 0), '?')}"
+                             for a in accs), accounts=accs)
+        if accs:
+            await ctx.sub_acc_push()
+    out.check()
+    closed = asyncio.ensure_future(out.closed.wait())
+    waiter = asyncio.ensure_future(out.done.wait())
+    try:
+        await asyncio.wait({waiter, closed}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        waiter.cancel()
+        closed.cancel()
+    if out.done.is_set():
+        out.emit("done", f"{out.pushes} push(es), {out.beats} heartbeat(s)", pushes=out.pushes,
+                 heartbeats=out.beats)
+        return 0
+    msg = f"connection lost: {conn.last_error}"
+    out.emit("error", msg, message=msg)
+    print(f"opendeck probe: {msg}", file=sys.stderr)
+    return 2

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,6 +104,11 @@ class PushLog:
             self._first += over
             self.evicted += over
 
+    def rows_since(self, seq: int) -> list[tuple]:
+        """Raw rows (ROW_FIELDS order) with seq > ``seq``: filter these, build records only
+        for what you keep (``PushRecord(*row)``)."""
+        return self._items[max(0, seq + 1 - self._first):]
+
     def since(self, seq: int, limit: int | None = None) -> list[PushRecord]:
         """Records with seq > ``seq``, oldest first (those still held)."""
         start = max(0, seq + 1 - self._first)
@@ -120,6 +126,40 @@ class PushLog:
         self._first = self.last_seq + 1
         self.evicted += len(self._items)
         self._items.clear()
+
+
+class PushRates:
+    """Pushes per second per endpoint, from the session's counters.
+
+    One owner calls :meth:`sample` about once a second (the window's push log does); every
+    other reader uses ``latest``, ``total`` and :meth:`history`, so all views agree.
+    """
+
+    def __init__(self, counts: dict[str, int], keep: int = 120) -> None:
+        self._counts = counts
+        self._prev: tuple[float, dict[str, int]] | None = None
+        self._history: dict[str, deque[tuple[float, float]]] = {}
+        self._keep = keep
+        self.latest: dict[str, float] = {}
+
+    @property
+    def total(self) -> float:
+        return sum(self.latest.values())
+
+    def sample(self, now: float | None = None) -> dict[str, float]:
+        now = time.time() if now is None else now
+        counts = dict(self._counts)
+        if self._prev is not None and now > self._prev[0]:
+            t0, before = self._prev
+            dt = now - t0
+            self.latest = {ep: (n - before.get(ep, 0)) / dt for ep, n in counts.items()}
+            for ep, rate in self.latest.items():
+                self._history.setdefault(ep, deque(maxlen=self._keep)).append((now, rate))
+        self._prev = (now, counts)
+        return self.latest
+
+    def history(self, endpoint_id: str) -> list[tuple[float, float]]:
+        return list(self._history.get(endpoint_id, ()))
 
 
 @dataclass(slots=True)
@@ -199,6 +239,7 @@ class Session:
         self.pushes = PushLog(ring_capacity)
         self.journal = Journal(journal_path) if journal_path else None
         self.push_counts: dict[str, int] = {}  # endpoint id -> pushes received
+        self.rates = PushRates(self.push_counts)
         self.demo_push_rate = demo_push_rate
         self.demo_keepalive = demo_keepalive
         self._demos: dict[str, Any] = {}  # endpoint id -> DemoGateway
@@ -255,10 +296,20 @@ class Session:
         except KeyError:
             raise ConfigError(f"no endpoint with id {endpoint_id!r}") from None
 
+    def name_taken(self, name: str, except_id: str | None = None) -> bool:
+        key = name.strip().casefold()
+        return any(e.name.strip().casefold() == key and e.id != except_id
+                   for e in self.endpoints.values())
+
+    def _check_name(self, ep: Endpoint) -> None:
+        if self.name_taken(ep.name, except_id=ep.id):
+            raise ConfigError(f"an endpoint named {ep.name!r} exists already; pick another name")
+
     def add_endpoint(self, ep: Endpoint) -> Endpoint:
         ep.validate()
         if ep.id in self.endpoints:
             raise ConfigError(f"an endpoint with id {ep.id!r} exists already")
+        self._check_name(ep)
         self.endpoints[ep.id] = ep
         self._emit(Event("endpoints", ep.id, "", f"added endpoint {ep.name}"))
         return ep
@@ -267,6 +318,7 @@ class Session:
         """Replace the settings; open contexts keep running until reconnected by hand."""
         ep.validate()
         self.endpoint(ep.id)
+        self._check_name(ep)
         self.endpoints[ep.id] = ep
         self._emit(Event("endpoints", ep.id, "", f"updated endpoint {ep.name}"))
         return ep
@@ -282,16 +334,27 @@ class Session:
     def handle(self, endpoint_id: str, key: str) -> ContextHandle | None:
         return self.handles.get((endpoint_id, key))
 
+    def context_state(self, endpoint_id: str, key: str) -> str:
+        """disconnected | connecting | handshaking | ready | reconnecting | error.
+
+        ``error`` is a context that closed because something failed (it has a last error and
+        the user did not close it); its reason is ``handle.conn.last_error``.
+        """
+        h = self.handles.get((endpoint_id, key))
+        if h is None:
+            return "disconnected"
+        st = h.state
+        if st in (State.CLOSED, State.IDLE, State.CLOSING):
+            return "error" if h.conn.last_error and not h.conn.closed_by_user else "disconnected"
+        return st.value
+
+    _PRECEDENCE = ("reconnecting", "error", "connecting", "handshaking", "ready")
+
     def endpoint_state(self, endpoint_id: str) -> str:
-        """One word for the endpoint's pill: the most telling state of its contexts."""
-        states = [h.state for (e, _), h in self.handles.items() if e == endpoint_id]
-        for s in (State.RECONNECTING, State.CONNECTING, State.HANDSHAKING, State.READY):
-            if s in states:
-                return s.value
-        errs = [h for (e, _), h in self.handles.items() if e == endpoint_id and h.conn.last_error]
-        if errs and all(h.state is State.CLOSED for h in errs):
-            return "error"
-        return "disconnected"
+        """One word for the endpoint's pill: the most telling state of its contexts
+        (reconnecting > error > connecting > handshaking > ready > disconnected)."""
+        states = {self.context_state(e, k) for (e, k) in self.handles if e == endpoint_id}
+        return next((s for s in self._PRECEDENCE if s in states), "disconnected")
 
     # demo gateway -------------------------------------------------------------------
     def demo_gateway(self, endpoint_id: str):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import signal
 import subprocess
@@ -16,21 +17,31 @@ def start_gateway(*extra: str) -> tuple[subprocess.Popen, int]:
     proc = subprocess.Popen([*OPENDECK, "gateway", "--port", "0", "--keepalive-interval", "1",
                              "--push-rate", "10", *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    line = proc.stdout.readline()  # blocks until the gateway says it listens (or exits)
+    # the first line says where it listens; a reader thread bounds the wait
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        try:
+            line = pool.submit(proc.stdout.readline).result(timeout=30)
+        except concurrent.futures.TimeoutError:
+            line = ""
+            proc.kill()
     if "listening on " not in line:
         proc.kill()
-        raise AssertionError(f"gateway did not start: {line!r} {proc.stderr.read()}")
+        _, err = proc.communicate(timeout=10)
+        raise AssertionError(f"gateway did not start: {line!r} {err}")
     port = int(line.split("listening on ")[1].split()[0].rsplit(":", 1)[1])
     return proc, port
 
 
 def stop(proc: subprocess.Popen, sig=signal.SIGINT) -> int:
+    """Signal the gateway, wait for it, close its pipes; returns its exit status."""
     proc.send_signal(sig)
     try:
-        return proc.wait(15)
+        proc.communicate(timeout=15)
     finally:
         if proc.poll() is None:
             proc.kill()
+            proc.communicate()
+    return proc.returncode
 
 
 def probe(*args: str, timeout: float = 30) -> subprocess.CompletedProcess:
@@ -93,7 +104,7 @@ def test_probe_trade_contexts():
             accs = next(e for e in events(r.stdout) if e["event"] == "accounts")["accounts"]
             assert accs and all(isinstance(a["accID"], int) for a in accs)
     finally:
-        stop(gw)
+        assert stop(gw) == 0
 
 
 def test_probe_failures_exit_non_zero_with_a_reason():
@@ -108,7 +119,7 @@ def test_probe_failures_exit_non_zero_with_a_reason():
         r = probe("nonsense")
         assert r.returncode == 2 and "HOST:PORT" in r.stderr
     finally:
-        stop(gw)
+        assert stop(gw) == 0
     r = probe(f"127.0.0.1:{gw_port}", "--timeout", "5")
     assert r.returncode == 2 and "is OpenD running" in r.stderr
 
@@ -123,10 +134,49 @@ def test_gateway_bad_input():
                            text=True, timeout=30)
         assert r.returncode != 0 and str(port) in r.stderr
     finally:
-        stop(gw)
+        assert stop(gw) == 0
 
 
 def test_version():
     from opendeck.core import __version__
     r = subprocess.run([*OPENDECK, "--version"], capture_output=True, text=True, timeout=30)
     assert r.returncode == 0 and r.stdout.strip() == f"opendeck {__version__}"
+
+
+def test_probe_timeout_bounds_requests_after_the_handshake():
+    """--timeout covers the whole run: a gateway that stalls after InitConnect makes the probe
+    exit 1 at the timeout, not after the 12 s request timeout."""
+    import asyncio
+    import threading
+
+    from opendeck.core.gateway.server import DemoGateway
+
+    loop = asyncio.new_event_loop()
+    started = threading.Event()
+    box: dict = {}
+
+    async def serve():
+        box["stop"] = asyncio.Event()
+        gw = box["gw"] = DemoGateway(port=0)
+        await gw.start()
+        started.set()
+        try:
+            # stall as soon as the first client has shaken hands
+            await gw.wait_until(lambda: gw.stats.handshakes >= 1, timeout=30)
+            gw.stall()
+            await box["stop"].wait()
+        finally:
+            await gw.stop()
+
+    thread = threading.Thread(target=lambda: loop.run_until_complete(serve()), daemon=True)
+    thread.start()
+    assert started.wait(10)
+    try:
+        r = probe(f"127.0.0.1:{box['gw'].port}", "--subscribe", "HK.00700", "--timeout", "2",
+                  timeout=20)
+        assert r.returncode == 1, (r.returncode, r.stderr)
+        assert "timed out after 2 s" in r.stderr
+    finally:
+        loop.call_soon_threadsafe(box["stop"].set)
+        thread.join(15)
+        loop.close()

@@ -243,10 +243,112 @@ async def test_close_is_idempotent_and_fails_pending_requests(gateway, recorder)
     gateway.stall()
     pending = asyncio.ensure_future(conn.request(catalog.GET_GLOBAL_STATE,
                                                  catalog.module(catalog.GET_GLOBAL_STATE).C2S(userID=1)))
-    await asyncio.sleep(0)  # let the request go out
+    for _ in range(100):  # yield to the loop until the request task has registered its reply slot
+        if any(k[0] == catalog.GET_GLOBAL_STATE for k in conn._pending):
+            break
+        await asyncio.sleep(0)
+    assert any(k[0] == catalog.GET_GLOBAL_STATE for k in conn._pending)
     await conn.close()
     with pytest.raises(ConnectionLost):
         await pending
     await conn.close()
     assert conn.state is State.CLOSED
     gateway.resume()
+
+
+class Raising:
+    """A listener whose every callback raises: the connection must not care."""
+
+    def __getattr__(self, name):
+        def boom(*args):
+            raise ValueError(f"bug in a listener ({name})")
+        return boom
+
+
+async def test_a_raising_listener_does_not_break_the_connection(gateway):
+    conn = Connection(gateway.host, gateway.port, listener=Raising(), auto_reconnect=False)
+    ctx = QuoteContext(conn)
+    info = await conn.open(10)
+    try:
+        assert info.conn_id and conn.state is State.READY
+        await ctx.subscribe(["HK.00700"], ["basic"])
+        state = await ctx.get_global_state()
+        assert state["qotLogined"] is True and conn.listener_errors > 0
+    finally:
+        await conn.close()
+
+
+async def test_open_reports_the_first_failure_even_with_auto_reconnect(recorder):
+    gw = DemoGateway(port=0)
+    await gw.start()
+    port = gw.port
+    await gw.stop()
+    conn = Connection("127.0.0.1", port, listener=recorder, backoff_base=0.05, backoff_max=0.2)
+    try:
+        with pytest.raises(ConnectionLost, match="connection refused"):
+            await conn.open()  # no timeout: it must still answer
+        # ... and keeps trying in the background until the gateway appears
+        gw = DemoGateway(port=port)
+        await gw.start()
+        await recorder.wait_for(lambda: conn.state is State.READY, what="the late gateway")
+        assert conn.last_error is None
+    finally:
+        await conn.close()
+        await gw.stop()
+    assert conn.closed_by_user
+
+
+async def test_a_refused_unlock_on_reconnect_still_restores_account_pushes(recorder):
+    gw = DemoGateway(port=0, keepalive_interval=1)
+    await gw.start()
+    port = gw.port
+    conn = Connection(gw.host, port, listener=recorder, backoff_base=0.05, backoff_max=0.3)
+    trade = TradeContext(conn, "securities")
+    try:
+        await conn.open(10)
+        await trade.get_acc_list()
+        await trade.unlock("123456")
+        await trade.sub_acc_push()
+        await gw.stop()
+        await recorder.wait_for(lambda: conn.state is State.RECONNECTING, what="reconnecting")
+        # the password was changed while we were away
+        gw = DemoGateway(port=port, keepalive_interval=1, trade_password="changed")
+        await gw.start()
+        await recorder.wait_for(lambda: trade.restored == 1, timeout=15, what="restore ran")
+        assert not trade.unlocked
+        assert any("password" in str(e) for e in recorder.errors)
+        sim = [a for a in trade.accounts if a.get("trdEnv") == 0][0]["accID"]
+        n = len(recorder.pushes)
+        await trade.place_order(sim, "HK.00700", "BUY", 100, 345.0)
+        await recorder.wait_for(lambda: any(p.proto_id == catalog.TRD_UPDATE_ORDER
+                                            for p in recorder.pushes[n:]),
+                                what="order push on the simulated account after the restore")
+    finally:
+        await conn.close()
+        await gw.stop()
+
+
+async def test_replay_keeps_how_each_subscription_was_made(recorder):
+    gw = DemoGateway(port=0, keepalive_interval=1, push_rate=20.0)
+    await gw.start()
+    port = gw.port
+    conn = Connection(gw.host, port, listener=recorder, backoff_base=0.05, backoff_max=0.3)
+    quote = QuoteContext(conn)
+    try:
+        await conn.open(10)
+        await quote.subscribe(["HK.00700"], ["basic"], reg_push=False)  # quota only, no pushes
+        await quote.subscribe(["US.AAPL"], ["basic"])
+        await gw.stop()
+        await recorder.wait_for(lambda: conn.state is State.RECONNECTING, what="reconnecting")
+        n = len(recorder.pushes)
+        gw = DemoGateway(port=port, keepalive_interval=1, push_rate=20.0)
+        await gw.start()
+        await recorder.wait_for(lambda: quote.restored == 1, timeout=15, what="replay")
+        await recorder.wait_for(
+            lambda: sum(summarize(p.proto_id, p.fmt, p.body)[0] == "US.AAPL"
+                        for p in recorder.pushes[n:]) >= 3, what="AAPL pushes after the replay")
+        assert all(summarize(p.proto_id, p.fmt, p.body)[0] != "HK.00700" for p in recorder.pushes[n:])
+        assert (await quote.get_sub_info())["totalUsedQuota"] == 2
+    finally:
+        await conn.close()
+        await gw.stop()

@@ -54,6 +54,10 @@ def test_demo_endpoint_needs_no_host_or_port():
     ("not toml [", "not valid TOML"),
     ("version = 1\n[[endpoint]]\nname = 'a'\nrecv_notify = 1\n", "recv_notify must be bool"),
     ("version = 1\n[[endpoint]]\nname = 'a'\nport = true\n", "port must be int"),
+    ("version = 1\nendpoint = [1]\n", "must be a table"),
+    ("version = 1\n[[endpoint]]\nname = 'a'\nclient_ver = 3000000000\n", "client_ver"),
+    ("version = 1\n[[endpoint]]\nname = 'a'\ncontexts = []\n", "at least one context"),
+    ("version = 1\n[[endpoint]]\nname = 'a'\n[[endpoint]]\nname = 'A '\n", "named"),
 ])
 def test_bad_files_are_typed_errors(text, words):
     with pytest.raises(ConfigError, match=words):

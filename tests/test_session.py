@@ -128,3 +128,38 @@ async def test_a_broken_listener_does_not_break_the_core(session: Session):
     h = await session.open("demo", "quote")
     await h.conn.wait_ready(10)
     assert ev.kinds("handshake") and session.errors_in_listeners > 0
+
+
+async def test_states_roll_up_with_a_clear_precedence(session: Session):
+    ev = Events(session)
+    quote = await session.open("demo", "quote")
+    await quote.conn.wait_ready(10)
+    assert session.context_state("demo", "quote") == "ready"
+    assert session.context_state("demo", "trade-sec") == "disconnected"
+    # a context that failed on its own is an error; one the user closed is not
+    down = session.add_endpoint(Endpoint(name="Down", port=1, auto_reconnect=False))
+    h = await session.open(down.id, "quote")
+    await ev.wait_for(lambda: h.state is State.CLOSED, what="the failed context")
+    assert session.context_state(down.id, "quote") == "error"
+    assert session.endpoint_state(down.id) == "error"
+    await session.close(down.id, "quote")
+    assert session.context_state(down.id, "quote") == "error"  # closing a failed one keeps why
+    await session.close("demo", "quote")
+    assert session.context_state("demo", "quote") == "disconnected"
+
+
+async def test_one_rate_source_for_every_view(session: Session):
+    rates = session.rates
+    session.push_counts["demo"] = 100
+    rates.sample(now=1000.0)
+    session.push_counts["demo"] = 350
+    assert rates.sample(now=1002.0) == {"demo": 125.0}
+    assert rates.latest == {"demo": 125.0} and rates.total == 125.0
+    assert rates.history("demo") == [(1002.0, 125.0)]
+
+
+async def test_names_are_unique(session: Session):
+    with pytest.raises(ConfigError, match="named 'demo gateway' exists"):
+        session.add_endpoint(Endpoint(name="demo gateway", port=11111))
+    ep = session.add_endpoint(Endpoint(name="Other", port=11111))
+    assert session.name_taken("other ") and not session.name_taken("other", except_id=ep.id)

@@ -155,3 +155,14 @@ def test_ring_rows_are_not_tracked_by_the_cyclic_gc():
     gc.collect()
     assert not any(gc.is_tracked(t) for t in log._items)
     assert isinstance(log.get(1), PushRecord) and log.get(1).row() == log._items[0]
+
+
+def test_export_from_ring_rows_without_a_journal(tmp_path: Path):
+    log = PushLog(capacity=100)
+    body = basic_qot_body()
+    log.extend([PushRecord(log.next_seq(), 1.0, "ep1", "quote", 3005, 0, 1, body, "HK.00700",
+                           "s").row() for _ in range(3)])
+    assert export_jsonl(log.rows_since(0), tmp_path / "r.jsonl", {"ep1": "Demo"}) == 3
+    first = json.loads((tmp_path / "r.jsonl").read_text().splitlines()[0])
+    assert first["endpoint"] == "Demo" and first["body"]["basicQotList"][0]["curPrice"] == 345.2
+    assert export_csv(log.rows_since(1), tmp_path / "r.csv") == 2

@@ -157,6 +157,9 @@ class Connection:
         self.last_received: float | None = None  # monotonic
         self.pushes_in = 0
         self.bytes_in = 0
+        self.listener_errors = 0
+        self.closed_by_user = False
+        self.ever_ready = False
 
         self._channel: Channel | None = None
         self._reader: asyncio.StreamReader | None = None
@@ -185,6 +188,8 @@ class Connection:
         """Start connecting in the background (idempotent)."""
         if self._supervisor is None or self._supervisor.done():
             self._closing = False
+            self.closed_by_user = False
+            self.ever_ready = False
             self._supervisor = asyncio.get_running_loop().create_task(
                 self._supervise(), name=f"opendeck-conn-{self.label}")
 
@@ -221,6 +226,7 @@ class Connection:
         if self.state is State.CLOSED and (self._supervisor is None or self._supervisor.done()):
             return
         self._closing = True
+        self.closed_by_user = True
         if self.state is not State.CLOSED:
             self._set_state(State.CLOSING, "closed by user")
         task = self._supervisor
@@ -251,6 +257,13 @@ class Connection:
         return await self._exchange(proto_id, c2s, timeout, serial)
 
     # ------------------------------------------------------------------ internals
+    def _tell(self, method: str, *args) -> None:
+        """Call the listener; a bug in an observer never breaks the connection."""
+        try:
+            getattr(self.listener, method)(self, *args)
+        except Exception:  # noqa: BLE001 - counted, and visible to whoever owns the listener
+            self.listener_errors += 1
+
     def _set_state(self, new: State, reason: str = "") -> None:
         old = self.state
         if old is new:
@@ -258,11 +271,11 @@ class Connection:
         self.state = new
         if new is not State.RECONNECTING:
             self.reconnect_at = None
-        self.listener.on_state(self, old, new, reason)
+        self._tell("on_state", old, new, reason)
 
     def _report(self, error: OpenDeckError) -> None:
         self.last_error = error
-        self.listener.on_error(self, error)
+        self._tell("on_error", error)
 
     def _fail_waiters(self, error: OpenDeckError) -> None:
         for fut in self._ready_waiters:
@@ -276,20 +289,27 @@ class Connection:
         while not self._closing:
             try:
                 info = await self._connect_and_handshake()
-            except OpenDeckError as exc:
-                self._report(exc)
-                await self._drop_stream(exc)
+            except Exception as exc:  # noqa: BLE001 - any failure is reported, never fatal here
+                err = _as_lost(exc, self.label)
+                self._report(err)
+                await self._drop_stream(err)
                 if not self.auto_reconnect:
-                    self._fail_waiters(exc)
-                    self._set_state(State.CLOSED, str(exc))
+                    self._fail_waiters(err)
+                    self._set_state(State.CLOSED, str(err))
                     return
+                if not self.ever_ready:
+                    # open() waits for an answer, not for the gateway to appear some day;
+                    # the retries go on in the background
+                    self._fail_waiters(err)
             else:
                 attempt = 0
-                try:
-                    for hook in self._ready_hooks:
+                self.ever_ready = True
+                for hook in self._ready_hooks:
+                    # each restore step on its own: one failure must not skip the others
+                    try:
                         await hook(reconnected)
-                except OpenDeckError as exc:
-                    self._report(exc)
+                    except Exception as exc:  # noqa: BLE001
+                        self._report(_as_lost(exc, self.label))
                 for fut in self._ready_waiters:
                     if not fut.done():
                         fut.set_result(info)
@@ -379,7 +399,7 @@ class Connection:
         self.missed_beats = 0
         self.last_error = None  # what the window shows is the current trouble, not a past one
         self._set_state(State.READY, f"conn id {info.conn_id}, {enc}")
-        self.listener.on_handshake(self, info)
+        self._tell("on_handshake", info)
         if held:
             self._route(held)
         return info
@@ -441,7 +461,6 @@ class Connection:
     def _route(self, packets: list[Packet]) -> None:
         pending = self._pending
         push_ids = catalog.PUSH_IDS
-        listener = self.listener
         pushes: list[Packet] = []
         for pkt in packets:
             if pkt.proto_id in push_ids:
@@ -451,15 +470,15 @@ class Connection:
             if fut is not None and not fut.done():
                 fut.set_result(pkt)
             elif pkt.error is not None:
-                listener.on_error(self, pkt.error)
+                self._tell("on_error", pkt.error)
             else:
-                listener.on_error(self, ProtocolError(
+                self._tell("on_error", ProtocolError(
                     f"{self.label}: unexpected {catalog.name_of(pkt.proto_id)} "
                     f"(proto {pkt.proto_id}, serial {pkt.serial}) matches no request; "
                     "it was late (timed out) or the gateway sent it unasked"))
         if pushes:
             self.pushes_in += len(pushes)
-            listener.on_pushes(self, pushes)
+            self._tell("on_pushes", pushes)
 
     async def _serve(self) -> OpenDeckError:
         """Run heartbeats until the stream ends; returns why it ended."""
@@ -480,31 +499,43 @@ class Connection:
         return ConnectionLost(f"{self.label}: connection ended")
 
     async def _heartbeats(self, period: float) -> None:
+        """One KeepAlive every ``period`` on a fixed schedule, whatever the replies do.
+
+        A beat waits for its reply at most until the next beat is due; no reply by then is a
+        missed beat. ``missed_beats_limit`` misses in a row close the connection.
+        """
         mod = catalog.module(catalog.KEEP_ALIVE)
+        loop = asyncio.get_running_loop()
+        due = loop.time() + period
+        last_ack = time.monotonic()
         while True:
-            await asyncio.sleep(period)
+            await asyncio.sleep(max(0.0, due - loop.time()))
+            due += period
             sent_wall = time.time()
             self.last_beat_sent = sent_wall
             t0 = time.perf_counter()
             try:
-                await self._exchange(catalog.KEEP_ALIVE, mod.C2S(time=int(sent_wall)), period, None)
+                await self._exchange(catalog.KEEP_ALIVE, mod.C2S(time=int(sent_wall)),
+                                     max(0.05, due - loop.time()), None)
             except RequestTimeout:
                 self.missed_beats += 1
                 self.missed_total += 1
-                self.listener.on_heartbeat(self, None, self.missed_beats)
+                self._tell("on_heartbeat", None, self.missed_beats)
                 if self.missed_beats >= self.missed_beats_limit:
                     raise ConnectionLost(
                         f"{self.label}: {self.missed_beats} KeepAlives in a row got no reply "
-                        f"({self.missed_beats * period:.1f} s); the gateway stopped answering")
+                        f"(none for {time.monotonic() - last_ack:.1f} s); the gateway stopped "
+                        "answering") from None
                 continue
             except OpenDeckError as exc:  # e.g. a checksum error on the reply
-                self.listener.on_error(self, exc)
+                self._tell("on_error", exc)
                 continue
             rtt = (time.perf_counter() - t0) * 1000
+            last_ack = time.monotonic()
             self.missed_beats = 0
             self.last_beat_ack = time.time()
             self.rtts.append((self.last_beat_ack, rtt))
-            self.listener.on_heartbeat(self, rtt, 0)
+            self._tell("on_heartbeat", rtt, 0)
 
     def _reader_done(self, task: asyncio.Task) -> None:
         """The stream ended: fail every pending request at once (not at its timeout)."""

@@ -66,6 +66,8 @@ class QuoteContext(BaseContext):
         super().__init__(conn)
         #: what the user subscribed, replayed after a reconnect: code -> set of sub types
         self.subscriptions: dict[str, set[int]] = {}
+        #: how each (code, sub type) was subscribed: (push registered, extended time)
+        self._flags: dict[tuple[str, int], tuple[bool, bool]] = {}
         self.restored = 0  # how many times subscriptions were replayed
 
     async def subscribe(self, code_list: list[str] | str, subtypes: list[str] | list[int] | str, *,
@@ -75,7 +77,10 @@ class QuoteContext(BaseContext):
         types = _subtypes(subtypes)
         await self._send_sub(secs, types, True, reg_push, first_push, extended_time)
         for m, c in secs:
-            self.subscriptions.setdefault(codes.format_code(m, c), set()).update(types)
+            key = codes.format_code(m, c)
+            self.subscriptions.setdefault(key, set()).update(types)
+            for t in types:
+                self._flags[(key, t)] = (reg_push, extended_time)
 
     async def unsubscribe(self, code_list: list[str] | str, subtypes: list[str] | list[int] | str) -> None:
         secs = codes.parse_codes(code_list)
@@ -83,6 +88,8 @@ class QuoteContext(BaseContext):
         await self._send_sub(secs, types, False, True, False, False)
         for m, c in secs:
             key = codes.format_code(m, c)
+            for t in types:
+                self._flags.pop((key, t), None)
             left = self.subscriptions.get(key, set()) - set(types)
             if left:
                 self.subscriptions[key] = left
@@ -93,6 +100,7 @@ class QuoteContext(BaseContext):
         c2s = _pb(catalog.QOT_SUB).C2S(isSubOrUnSub=False, isUnsubAll=True)
         await self.conn.request(catalog.QOT_SUB, c2s)
         self.subscriptions.clear()
+        self._flags.clear()
 
     async def _send_sub(self, secs, types, sub: bool, reg_push: bool, first_push: bool,
                         extended_time: bool) -> None:
@@ -106,10 +114,16 @@ class QuoteContext(BaseContext):
 
     async def reg_push(self, code_list: list[str] | str, subtypes, register: bool = True) -> None:
         secs = codes.parse_codes(code_list)
-        c2s = _pb(catalog.QOT_REG_QOT_PUSH).C2S(isRegOrUnReg=register, subTypeList=_subtypes(subtypes))
+        types = _subtypes(subtypes)
+        c2s = _pb(catalog.QOT_REG_QOT_PUSH).C2S(isRegOrUnReg=register, subTypeList=types)
         for m, c in secs:
             c2s.securityList.add(market=m, code=c)
         await self.conn.request(catalog.QOT_REG_QOT_PUSH, c2s)
+        for m, c in secs:
+            key = codes.format_code(m, c)
+            for t in types:
+                if (key, t) in self._flags:
+                    self._flags[(key, t)] = (register, self._flags[(key, t)][1])
 
     async def get_sub_info(self, all_connections: bool = False) -> dict[str, Any]:
         s2c = await self.conn.request(catalog.QOT_GET_SUB_INFO,
@@ -126,12 +140,16 @@ class QuoteContext(BaseContext):
     async def _on_ready(self, reconnected: bool) -> None:
         if not (reconnected and self.subscriptions):
             return
-        # group codes by identical sub type sets, then replay in batches
-        groups: dict[frozenset[int], list[str]] = {}
+        # replay as subscribed: group codes by identical (sub types, flags), then in batches
+        groups: dict[tuple[frozenset[int], bool, bool], list[str]] = {}
         for code, types in self.subscriptions.items():
-            groups.setdefault(frozenset(types), []).append(code)
-        for types, code_list in groups.items():
-            await self._send_sub(codes.parse_codes(code_list), sorted(types), True, True, True, False)
+            by_flags: dict[tuple[bool, bool], set[int]] = {}
+            for t in types:
+                by_flags.setdefault(self._flags.get((code, t), (True, False)), set()).add(t)
+            for (reg, ext), ts in by_flags.items():
+                groups.setdefault((frozenset(ts), reg, ext), []).append(code)
+        for (types, reg, ext), code_list in groups.items():
+            await self._send_sub(codes.parse_codes(code_list), sorted(types), True, reg, reg, ext)
         self.restored += 1
 
 
@@ -267,15 +285,31 @@ class TradeContext(BaseContext):
         return {"order_id": s2c.orderID, "order_id_ex": s2c.orderIDEx}
 
     async def _on_ready(self, reconnected: bool) -> None:
+        """Unlock, account list, account push subscription: each step on its own, so a
+        refused unlock (password changed meanwhile) still brings the pushes back."""
         if not reconnected:
             return
+        first: OpenDeckError | None = None
         if self._pwd_md5:
-            await self._send_unlock(True, self._pwd_md5)
+            try:
+                await self._send_unlock(True, self._pwd_md5)
+            except OpenDeckError as exc:
+                self._pwd_md5 = None
+                self.unlocked = False
+                first = exc
         if self.accounts or self.push_acc_ids:
-            await self.get_acc_list()
+            try:
+                await self.get_acc_list()
+            except OpenDeckError as exc:
+                first = first or exc
         if self.push_acc_ids:
-            await self.sub_acc_push(self.push_acc_ids)
+            try:
+                await self.sub_acc_push(self.push_acc_ids)
+            except OpenDeckError as exc:
+                first = first or exc
         self.restored += 1
+        if first is not None:
+            raise first
 
 
 def _conn(host: str, port: int, **kwargs) -> Connection:

@@ -67,15 +67,7 @@ async def run(args: argparse.Namespace) -> int:
     gw = DemoGateway(host=args.host, port=args.port, rsa=rsa, aes=args.aes,
                      keepalive_interval=args.keepalive_interval, push_rate=args.push_rate,
                      trade_password=args.trade_password, seed=args.seed)
-    try:
-        await gw.start()
-    except OSError as exc:
-        _error(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
-        return 1
-    enc = "none" if rsa is None else f"RSA-{rsa.key_bits} + AES-{args.aes.upper()}"
-    print(f"OpenDeck demo gateway listening on {gw.host}:{gw.port} "
-          f"(encryption: {enc}; keepalive {gw.keepalive_interval}s; "
-          f"{gw.push_rate:g} ticks/s; Ctrl-C stops)", flush=True)
+    # signal handlers first: a script that stops us the moment it reads the line gets 0
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     restore: list = []
@@ -90,6 +82,17 @@ async def run(args: argparse.Namespace) -> int:
                 restore.append(lambda s=sig, o=old: signal.signal(s, o))
             except (ValueError, OSError):
                 pass
+    try:
+        await gw.start()
+    except OSError as exc:
+        _error(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
+        for undo in restore:
+            undo()
+        return 1
+    enc = "none" if rsa is None else f"RSA-{rsa.key_bits} + AES-{args.aes.upper()}"
+    print(f"OpenDeck demo gateway listening on {gw.host}:{gw.port} "
+          f"(encryption: {enc}; keepalive {gw.keepalive_interval}s; "
+          f"{gw.push_rate:g} ticks/s; Ctrl-C stops)", flush=True)
     try:
         await stop.wait()
     finally:
