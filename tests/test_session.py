@@ -143,7 +143,7 @@ async def test_states_roll_up_with_a_clear_precedence(session: Session):
     assert session.context_state(down.id, "quote") == "error"
     assert session.endpoint_state(down.id) == "error"
     await session.close(down.id, "quote")
-    assert session.context_state(down.id, "quote") == "error"  # closing a failed one keeps why
+    assert session.context_state(down.id, "quote") == "disconnected"  # the user dismissed it
     await session.close("demo", "quote")
     assert session.context_state("demo", "quote") == "disconnected"
 

@@ -223,10 +223,10 @@ class Connection:
 
     async def close(self) -> None:
         """Close on purpose: no reconnect, pending requests fail with ConnectionLost."""
+        self.closed_by_user = True  # also for a context that failed: the user dismissed it
         if self.state is State.CLOSED and (self._supervisor is None or self._supervisor.done()):
             return
         self._closing = True
-        self.closed_by_user = True
         if self.state is not State.CLOSED:
             self._set_state(State.CLOSING, "closed by user")
         task = self._supervisor
