@@ -54,17 +54,81 @@ def since_start_ms() -> tuple[float, str]:
     return (time.perf_counter() - T_IMPORT) * 1000, "import of opendeck.gui.app"
 
 
-def has_display() -> bool:
+def _x_reachable(display: str) -> bool:
+    """Whether the X server named by DISPLAY ("[host]:n[.screen]") accepts a connection."""
+    import socket
+
+    host, _, rest = display.rpartition(":")
+    try:
+        n = int(rest.split(".", 1)[0])
+    except ValueError:
+        return False
+    if host.startswith("/"):  # macOS launchd style: a socket path
+        paths = [display.split(".", 1)[0]]
+        host = ""
+    else:
+        paths = [f"/tmp/.X11-unix/X{n}"]
+    if host in ("", "unix"):
+        for addr in paths + ["\0" + paths[0]]:  # the file, then Linux's abstract socket
+            try:
+                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+                    s.settimeout(1.0)
+                    s.connect(addr)
+                    return True
+            except OSError:
+                continue
+        return False
+    try:
+        with socket.create_connection((host, 6000 + n), timeout=1.0):
+            return True
+    except OSError:
+        return False
+
+
+def _wayland_reachable(name: str) -> bool:
+    import socket
+
+    path = name if name.startswith("/") else os.path.join(os.environ.get("XDG_RUNTIME_DIR", ""), name)
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(1.0)
+            s.connect(path)
+            return True
+    except OSError:
+        return False
+
+
+def display_problem() -> str | None:
+    """Why the window cannot open here (None when it can, or when we cannot tell).
+
+    Qt aborts the process (exit 134) when DISPLAY names an X server that is gone (a stale
+    ssh -X or Xvfb session), so the socket is checked before the QApplication exists."""
     if not sys.platform.startswith("linux"):
-        return True
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
-                or os.environ.get("QT_QPA_PLATFORM"))
+        return None
+    platform = os.environ.get("QT_QPA_PLATFORM", "").split(":", 1)[0].strip().lower()
+    display = os.environ.get("DISPLAY", "")
+    wayland = os.environ.get("WAYLAND_DISPLAY", "")
+    if platform and platform not in ("xcb", "wayland", "wayland-egl"):
+        return None  # offscreen, minimal, vnc, eglfs...: no display server needed
+    if not display and not wayland:
+        return NO_DISPLAY if not platform else (
+            f"opendeck: QT_QPA_PLATFORM={platform} but DISPLAY / WAYLAND_DISPLAY is unset.\n"
+            + HEADLESS_HELP)
+    if platform != "xcb" and wayland and _wayland_reachable(wayland):
+        return None
+    if platform not in ("wayland", "wayland-egl") and display and _x_reachable(display):
+        return None
+    named = " and ".join(f"{k}={v}" for k, v in (("DISPLAY", display), ("WAYLAND_DISPLAY", wayland))
+                         if v)
+    return (f"opendeck: cannot reach the display ({named}): nothing listens there (a closed "
+            "ssh -X session or a stopped Xvfb?), so the window cannot open.\n" + HEADLESS_HELP)
 
 
 NO_DISPLAY = """opendeck: no display: DISPLAY and WAYLAND_DISPLAY are unset, so the window cannot open.
   - headless, use the command line:   opendeck probe HOST:PORT   (or: opendeck gateway)
   - to run the window without a screen (CI, smoke tests):
         QT_QPA_PLATFORM=offscreen opendeck gui --self-test"""
+HEADLESS_HELP = NO_DISPLAY.split("\n", 1)[1]
 
 
 def config_dir() -> Path:
@@ -121,12 +185,13 @@ def main(args: argparse.Namespace | list[str] | None = None) -> int:
     if not isinstance(args, argparse.Namespace):
         args = _parse(args)
     self_test = bool(getattr(args, "self_test", False))
-    if not has_display():
+    problem = display_problem()
+    if problem:
         if not self_test:
-            print(NO_DISPLAY, file=sys.stderr)
+            print(problem, file=sys.stderr)
             return 2
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-        print("opendeck: no display; the self-test runs offscreen", file=sys.stderr)
+        print("opendeck: no usable display; the self-test runs offscreen", file=sys.stderr)
     if getattr(args, "screenshot", None) and not self_test:
         print("opendeck: --screenshot is used with --self-test; ignoring it", file=sys.stderr)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout,
                                QFrame, QGridLayout, QHBoxLayout, QHeaderView, QInputDialog,
@@ -113,7 +113,7 @@ class ContextCard(QFrame):
         outer.setSpacing(6)
 
         # header: title, pill, message, buttons
-        head = QHBoxLayout()
+        head = self.head_layout = QHBoxLayout()
         head.setSpacing(8)
         self.fold = QToolButton()
         self.fold.setObjectName("foldButton")
@@ -128,14 +128,14 @@ class ContextCard(QFrame):
         head.addWidget(self.title)
         self.pill = StatePill()
         head.addWidget(self.pill)
-        self.countdown = QLabel()
-        self.countdown.setObjectName("countdown")
-        head.addWidget(self.countdown)
+        # (the pill itself counts down "reconnecting N s": no second countdown label)
         self.summary = QLabel()
         self.summary.setObjectName("cardSummary")
         self.summary.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        head.addWidget(self.summary)
-        head.addStretch(1)
+        # the summary may be clipped, never the buttons: it gives up its width first
+        self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.summary.setMinimumWidth(0)
+        head.addWidget(self.summary, 1)
         self.retry = QPushButton("Retry now")
         self.retry.setObjectName("retryButton")
         self.retry.setToolTip("Skip the rest of the reconnect countdown")
@@ -152,15 +152,25 @@ class ContextCard(QFrame):
         outer.addLayout(head)
         self.message = Message("cardMessage")
         self.message.setVisible(False)
+        self._reason_shown = ""
         outer.addWidget(self.message)
 
-        # body: handshake | heartbeats | kind-specific
+        # body: handshake | heartbeats | kind-specific, in a grid that reflows when the
+        # panel is narrow (see set_columns: 3 columns, 2 + 1 below, or 1)
         self.body = QWidget()
-        body = QHBoxLayout(self.body)
-        body.setContentsMargins(0, 0, 0, 0)
-        body.setSpacing(16)
+        self.body_grid = QGridLayout(self.body)
+        self.body_grid.setContentsMargins(0, 0, 0, 0)
+        self.body_grid.setHorizontalSpacing(16)
+        self.body_grid.setVerticalSpacing(10)
+        self.hs_box = QWidget()
+        self.hs_box.setObjectName("handshakeBox")
+        self.hb_box = QWidget()
+        self.hb_box.setObjectName("heartbeatBox")
+        self.extra_box = QWidget()
+        self.extra_box.setObjectName("extraBox")
 
-        hs = QVBoxLayout()
+        hs = QVBoxLayout(self.hs_box)
+        hs.setContentsMargins(0, 0, 0, 0)
         hs.setSpacing(4)
         hs.addWidget(_section("Handshake"))
         form = _compact_form()
@@ -176,9 +186,9 @@ class ContextCard(QFrame):
         form.addRow("AES key:", self.aes)
         hs.addLayout(form)
         hs.addStretch(1)
-        body.addLayout(hs, 4)
 
-        hb = QVBoxLayout()
+        hb = QVBoxLayout(self.hb_box)
+        hb.setContentsMargins(0, 0, 0, 0)
         hb.setSpacing(4)
         hb.addWidget(_section("Heartbeats"))
         hform = _compact_form()
@@ -199,15 +209,52 @@ class ContextCard(QFrame):
         self.chart_box.setFixedHeight(108)
         hb.addWidget(self.chart_box)
         hb.addStretch(1)
-        body.addLayout(hb, 4)
 
-        self.extra = QVBoxLayout()
+        self.extra = QVBoxLayout(self.extra_box)
+        self.extra.setContentsMargins(0, 0, 0, 0)
         self.extra.setSpacing(4)
-        body.addLayout(self.extra, 5)
+        self.columns = 0
+        self.set_columns(3)
         outer.addWidget(self.body)
         self._last_state: tuple = ()
         self._hs_at: float | None = None
         self.refresh_state()
+
+    def set_columns(self, n: int) -> None:
+        """Lay the body out in ``n`` columns: 3 side by side; 2 with the context's own section
+        below them; 1 stacked. The panel picks ``n`` from the width it has."""
+        n = max(1, min(3, n))
+        if n == self.columns:
+            return
+        self.columns = n
+        grid = self.body_grid
+        for w in (self.hs_box, self.hb_box, self.extra_box):
+            grid.removeWidget(w)
+        for c in range(3):
+            grid.setColumnStretch(c, 0)
+        if n == 3:
+            grid.addWidget(self.hs_box, 0, 0)
+            grid.addWidget(self.hb_box, 0, 1)
+            grid.addWidget(self.extra_box, 0, 2)
+            for c, stretch in enumerate((4, 4, 5)):
+                grid.setColumnStretch(c, stretch)
+        elif n == 2:
+            grid.addWidget(self.hs_box, 0, 0)
+            grid.addWidget(self.hb_box, 0, 1)
+            grid.addWidget(self.extra_box, 1, 0, 1, 2)
+            grid.setColumnStretch(0, 1)
+            grid.setColumnStretch(1, 1)
+        else:
+            grid.addWidget(self.hs_box, 0, 0)
+            grid.addWidget(self.hb_box, 1, 0)
+            grid.addWidget(self.extra_box, 2, 0)
+            grid.setColumnStretch(0, 1)
+
+    def needed_width(self) -> int:
+        """The narrowest this card can be with its current columns (hidden body included)."""
+        m = self.layout().contentsMargins()
+        inner = max(self.head_layout.minimumSize().width(), self.body_grid.minimumSize().width())
+        return inner + m.left() + m.right() + 2 * self.frameWidth()
 
     def _folded(self, expanded: bool) -> None:
         self.fold.setArrowType(Qt.ArrowType.DownArrow if expanded else Qt.ArrowType.RightArrow)
@@ -276,17 +323,27 @@ class ContextCard(QFrame):
         self.connect_btn.setEnabled(not active)
         self.disconnect_btn.setEnabled(active and st is not State.CLOSING)
         self.retry.setVisible(st is State.RECONNECTING)
-        if st is State.RECONNECTING and h.conn.reconnect_at is not None:
-            left = max(0.0, h.conn.reconnect_at - time.monotonic())
-            self.countdown.setText(f"next attempt in {left:.0f} s")
-        else:
-            self.countdown.setText("")
+        self._show_reason(state)
         if h is not None and self.chart is None:
             self.chart = RttChart()
             self.chart_box.layout().addWidget(self.chart)
         self.body.setVisible(h is not None and self.fold.isChecked())
         self.fold.setEnabled(h is not None)
         self.update_controls(st is State.READY)
+
+    def _show_reason(self, state: str) -> None:
+        """A failed or reconnecting context says why, also when the card was built after the
+        failure (the endpoint selected later); the reason goes once the state moves on."""
+        reason = self.panel.book.reason(self.endpoint_id, self.key) \
+            if state in ("error", "reconnecting") else ""
+        if reason:
+            if self.message.text() != reason or not self.message.error:
+                self.show_message(reason, error=True)
+            self._reason_shown = reason
+        elif self._reason_shown:
+            if self.message.text() == self._reason_shown:
+                self.show_message("")
+            self._reason_shown = ""
 
     def update_controls(self, ready: bool) -> None:
         """Enable what needs a ready context (subclasses)."""
@@ -887,7 +944,10 @@ class EndpointPanel(QWidget):
         self.scroll.setObjectName("cardsScroll")
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # cards reflow to the width (see _reflow); a scroll bar only below what even one
+        # column needs, so nothing is ever cut off out of reach
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.scroll.viewport().installEventFilter(self)
         self.cards_host = QWidget()
         self.cards_layout = QVBoxLayout(self.cards_host)
         self.cards_layout.setContentsMargins(0, 0, 2, 0)
@@ -895,6 +955,7 @@ class EndpointPanel(QWidget):
         self.scroll.setWidget(self.cards_host)
         outer.addWidget(self.scroll, 1)
         self.cards: dict[str, ContextCard] = {}
+        self._reflowing = False
         self._global_fetched = False
         self.rebuild()
 
@@ -923,7 +984,29 @@ class EndpointPanel(QWidget):
             self.cards_layout.insertWidget(i, self.cards[key])
         if self.cards_layout.count() == len(self.cards):
             self.cards_layout.addStretch(1)
+        self._reflow()
         self.refresh_header()
+
+    def _reflow(self) -> None:
+        """The most columns (3, 2, 1) with which every card fits the visible width."""
+        if self._reflowing or not self.cards:
+            return
+        self._reflowing = True
+        try:
+            m = self.cards_layout.contentsMargins()
+            avail = self.scroll.viewport().width() - m.left() - m.right()
+            for n in (3, 2, 1):
+                for card in self.cards.values():
+                    card.set_columns(n)
+                if max(card.needed_width() for card in self.cards.values()) <= avail:
+                    break
+        finally:
+            self._reflowing = False
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.Type.Resize and obj is self.scroll.viewport():
+            self._reflow()
+        return super().eventFilter(obj, event)
 
     def refresh_header(self) -> None:
         ep = self.endpoint

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt
-from PySide6.QtGui import QFont, QFontMetrics, QPalette
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPalette
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog, QDialogButtonBox,
                                QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                                QLineEdit, QListView, QPushButton, QSpinBox,
@@ -22,6 +23,7 @@ from .widgets import StateBook, paint_pill
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SUBTITLE_ROLE = Qt.ItemDataRole.UserRole + 2
 PILL_ROLE = Qt.ItemDataRole.UserRole + 3  # (state, text)
+REASON_ROLE = Qt.ItemDataRole.UserRole + 4  # why it failed ("" unless error / reconnecting)
 
 
 def describe(ep: Endpoint) -> str:
@@ -40,6 +42,7 @@ class EndpointListModel(QAbstractListModel):
         self.book = book
         self._ids: list[str] = list(session.endpoints)
         self._pills: dict[str, tuple[str, str, str]] = {}
+        self._reasons: dict[str, str] = {}
 
     # Qt API ------------------------------------------------------------------------
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
@@ -61,6 +64,9 @@ class EndpointListModel(QAbstractListModel):
         pill = self._pills.get(ep_id) or self.book.endpoint_pill(ep_id)
         if role == PILL_ROLE:
             return pill[0], pill[1]
+        if role == REASON_ROLE:
+            return self._reasons.get(ep_id, "") if ep_id in self._pills else \
+                self.book.endpoint_reason(ep_id)
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{ep.name} \u2014 {describe(ep)}\n{pill[2]}".rstrip()
         if role == Qt.ItemDataRole.AccessibleTextRole:
@@ -95,8 +101,10 @@ class EndpointListModel(QAbstractListModel):
         """Recompute pills; emit dataChanged only for rows whose pill changed."""
         for row, ep_id in enumerate(self._ids):
             pill = self.book.endpoint_pill(ep_id)
-            if self._pills.get(ep_id) != pill:
+            reason = self.book.endpoint_reason(ep_id)
+            if self._pills.get(ep_id) != pill or self._reasons.get(ep_id) != reason:
                 self._pills[ep_id] = pill
+                self._reasons[ep_id] = reason
                 ix = self.index(row)
                 self.dataChanged.emit(ix, ix)
 
@@ -140,7 +148,12 @@ class EndpointDelegate(QStyledItemDelegate):
         painter.setFont(opt.font)
         painter.setPen(sub_color)
         sub_rect = QRectF(r.left(), r.top() + r.height() / 2, r.width(), r.height() / 2)
-        sub = QFontMetrics(opt.font).elidedText(index.data(SUBTITLE_ROLE) or "",
+        reason = index.data(REASON_ROLE) or ""
+        if reason:  # a failing endpoint says why in place of its address (tooltip has both)
+            reason = reason.replace("\n", " ")
+            if not selected:
+                painter.setPen(QColor(theme.colors().error_text))
+        sub = QFontMetrics(opt.font).elidedText(reason or index.data(SUBTITLE_ROLE) or "",
                                                 Qt.TextElideMode.ElideRight, int(sub_rect.width()))
         painter.drawText(sub_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, sub)
         painter.restore()
@@ -209,12 +222,12 @@ class EndpointDialog(QDialog):
     as you type; OK stays disabled while there are any. Open it with ``open()``."""
 
     def __init__(self, endpoint: Endpoint, title: str = "Endpoint", parent=None,
-                 taken_names: set[str] | None = None) -> None:
+                 name_taken: Callable[[str], bool] | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("endpointDialog")
         self.setWindowTitle(title)
         self._original = endpoint
-        self._taken = taken_names or set()
+        self._name_taken = name_taken or (lambda _name: False)  # session.name_taken
         self._errors: dict[str, QLabel] = {}
         outer = QVBoxLayout(self)
 
@@ -395,14 +408,10 @@ class EndpointDialog(QDialog):
 
     def problems(self) -> dict[str, str]:
         ep = self.endpoint()
-        p = ep.problems()
-        if self.encryption.currentIndex() == 1 and not ep.rsa_key:
+        p = ep.problems()  # the rules are the core's; only the two below are the dialog's own
+        if self.encryption.currentIndex() == 1 and not ep.rsa_key:  # a widget state, not a field
             p["rsa_key"] = "pick the PEM file OpenD's rsa_private_key uses, or choose None"
-        if not ep.contexts:
-            p["contexts"] = "tick at least one context to open"
-        if not ep.language:
-            p["language"] = "language cannot be empty (OpenD logs it)"
-        if ep.name and ep.name.casefold() in {n.casefold() for n in self._taken}:
+        if "name" not in p and self._name_taken(ep.name):
             p["name"] = f"an endpoint called {ep.name!r} exists already; pick another name"
         return p
 

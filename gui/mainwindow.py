@@ -13,12 +13,11 @@ import html
 import platform
 import sys
 import time
-from collections import deque
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QCheckBox, QDockWidget, QFileDialog, QHBoxLayout, QLabel,
                                QMainWindow, QMessageBox, QPlainTextEdit, QPushButton, QSplitter,
                                QStackedWidget, QVBoxLayout, QWidget)
@@ -129,8 +128,6 @@ class MainWindow(QMainWindow):
         self._shutdown_task: asyncio.Task | None = None
         self._closed_future: asyncio.Future | None = None
         self.shut_down = False
-        self._rate_samples: deque[tuple[float, int]] = deque(maxlen=8)
-        self.push_rate = 0.0
         self.setWindowTitle("OpenDeck")
         self.resize(1280, 800)
 
@@ -361,7 +358,6 @@ class MainWindow(QMainWindow):
         if self.shut_down:
             return
         try:
-            self.book.note_event(ev)
             ep = self.session.endpoints.get(ev.endpoint)
             name = ep.name if ep is not None else (ev.endpoint or "OpenDeck")
             self.connlog.add(ev, name)
@@ -411,18 +407,12 @@ class MainWindow(QMainWindow):
 
     def _update_status(self) -> None:
         s = self.session
-        now = time.monotonic()
         total = s.pushes.last_seq
-        samples = self._rate_samples
-        if not samples or now - samples[-1][0] >= 0.5:
-            samples.append((now, total))
-        t_old, n_old = samples[0]
-        if now - t_old >= 0.9:
-            self.push_rate = (total - n_old) / (now - t_old)
         ready = sum(1 for h in s.handles.values() if h.state.value == "ready")
         opened = sum(1 for h in s.handles.values() if h.state.value != "closed")
         self.status_conn.setText(f"{ready}/{opened} contexts ready")
-        self.status_rate.setText(f"{self.push_rate:,.1f} pushes/s")
+        # read only: the push log's 1 Hz tick is the one sampler of session.rates
+        self.status_rate.setText(f"{s.rates.total:,.1f} pushes/s")
         self.status_total.setText(f"{total:,} pushes")
         j = s.journal
         if j is not None:
@@ -437,16 +427,13 @@ class MainWindow(QMainWindow):
         self._dialogs.append(dlg)
         dlg.finished.connect(lambda _r: self._dialogs.remove(dlg) if dlg in self._dialogs else None)
 
-    def _names(self, exclude: str | None = None) -> set[str]:
-        return {e.name for e in self.session.endpoints.values() if e.id != exclude}
-
     def new_endpoint(self) -> EndpointDialog:
         base = "Local OpenD"
         name, n = base, 2
-        while name in self._names():
+        while self.session.name_taken(name):
             name, n = f"{base} {n}", n + 1
         dlg = EndpointDialog(Endpoint(name=name, contexts=["quote", "trade-sec"]), "New endpoint",
-                             self, self._names())
+                             self, self.session.name_taken)
         dlg.accepted.connect(lambda: self._added(dlg.endpoint()))
         self._keep(dlg)
         dlg.open()
@@ -467,7 +454,7 @@ class MainWindow(QMainWindow):
             return None
         ep = self.session.endpoints[ep_id]
         dlg = EndpointDialog(ep.copy(contexts=list(ep.contexts)), f"Edit {ep.name}", self,
-                             self._names(exclude=ep_id))
+                             lambda name: self.session.name_taken(name, except_id=ep_id))
         dlg.accepted.connect(lambda: self._edited(dlg.endpoint()))
         self._keep(dlg)
         dlg.open()
@@ -489,9 +476,8 @@ class MainWindow(QMainWindow):
         if ep_id is None:
             return
         ep = self.session.endpoints[ep_id].duplicate()
-        names = self._names()
         n = 2
-        while ep.name in names:
+        while self.session.name_taken(ep.name):
             ep.name = f"{self.session.endpoints[ep_id].name} (copy {n})"
             n += 1
         self._added(ep)
@@ -538,13 +524,12 @@ class MainWindow(QMainWindow):
         except (OSError, ConfigError) as exc:
             errors.show_problem(self, "Import failed", str(exc))
             return 0
-        names = self._names()
         added = 0
         for ep in eps:
             if ep.id in self.session.endpoints:
                 ep = ep.copy(id=Endpoint(name="x").id)
             base, n = ep.name, 2
-            while ep.name in names:
+            while self.session.name_taken(ep.name):
                 ep.name = f"{base} ({n})"
                 n += 1
             try:
@@ -552,7 +537,6 @@ class MainWindow(QMainWindow):
             except ConfigError as exc:
                 errors.show_problem(self, "Import: endpoint skipped", str(exc))
                 continue
-            names.add(ep.name)
             added += 1
         self.save_profiles()
         self.statusBar().showMessage(f"Imported {added} endpoint(s) from {path}", 8000)
@@ -650,13 +634,24 @@ class MainWindow(QMainWindow):
         box.setWindowTitle("About OpenDeck")
         box.setIconPixmap(self.windowIcon().pixmap(64, 64))
         box.setTextFormat(Qt.TextFormat.RichText)
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        info = versions()
         rows = "".join(f"<tr><td>{html.escape(k)}</td><td>&nbsp;{html.escape(v)}</td></tr>"
-                       for k, v in versions().items())
+                       for k, v in info.items())
+        journal = str(self.session.journal.path) if self.session.journal else "off for this run"
+        paths = "".join(f"<li>{html.escape(k)}: <code>{html.escape(v)}</code></li>" for k, v in (
+            ("Profiles", str(self.profiles_path)), ("Window settings", self.settings.fileName()),
+            ("Journal", journal)))
         box.setText(f"<h3>OpenDeck {html.escape(__version__)}</h3>"
                     "<p>Connection manager and live push monitor for Futu / moomoo OpenD gateways.</p>"
-                    f"<table>{rows}</table>")
-        box.setInformativeText(f"Profiles: {self.profiles_path}\nSettings: {self.settings.fileName()}\n"
-                               f"Journal: {self.session.journal.path if self.session.journal else 'off'}")
+                    f"<table>{rows}</table><p><b>Files</b></p><ul>{paths}</ul>")
+        copy = box.addButton("Copy versions", QMessageBox.ButtonRole.ActionRole)
+        copy.setObjectName("copyVersionsButton")
+        box.addButton(QMessageBox.StandardButton.Ok)
+        text = "\n".join(f"{k}: {v}" for k, v in info.items())
+        text += f"\nProfiles: {self.profiles_path}\nJournal: {journal}"
+        copy.setToolTip("Copy the versions and paths (for a bug report) and close")
+        copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(text))
         self._keep(box)
         box.open()
         return box
@@ -737,13 +732,17 @@ class MainWindow(QMainWindow):
 
 
 def versions() -> dict[str, str]:
-    import qasync
+    from importlib.metadata import PackageNotFoundError, version
+
     from PySide6 import __version__ as pyside_version
     from PySide6.QtCore import qVersion
 
+    try:
+        qasync_version = version("qasync")  # qasync has no __version__ attribute
+    except PackageNotFoundError:  # pragma: no cover - a frozen build without metadata
+        qasync_version = "?"
     out = {"OpenDeck": __version__, "Python": platform.python_version(),
-           "Qt": qVersion(), "PySide6": pyside_version,
-           "qasync": getattr(qasync, "__version__", "?")}
+           "Qt": qVersion(), "PySide6": pyside_version, "qasync": qasync_version}
     try:
         from google.protobuf import __version__ as pb_version
         out["protobuf"] = pb_version

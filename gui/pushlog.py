@@ -1,10 +1,15 @@
 """The push log dock: a live, filterable, pausable table over the session's push ring.
 
 Nothing here runs per push. A ``QTimer`` (75 ms by default) calls :meth:`PushLogDock.flush`,
-which pulls ``session.pushes.since(last_seq)`` once, filters the new records in Python (no
-``QSortFilterProxyModel``), builds the display strings once per row and hands the batch to the
-model with **one** ``beginInsertRows``; trimming to the row cap is **one** ``beginRemoveRows``.
-``data()`` only indexes a tuple. The full decode of a push is built when somebody selects it.
+which pulls ``session.pushes.rows_since(last_seq)`` once (raw row tuples), filters them in
+Python (no ``QSortFilterProxyModel``), builds the display strings only for the rows it keeps
+and hands the batch to the model with **one** ``beginInsertRows``; trimming to the row cap is
+**one** ``beginRemoveRows``. ``data()`` only indexes a tuple. The full decode of a push is built
+when somebody selects it.
+
+Big scans never run in one go: a re-filter (newest first, over the whole ring) and the catch-up
+after a long pause are split into steps of :data:`SCAN_CHUNK` rows, one per event-loop turn,
+while the view says "filtering…" / "catching up…".
 
 Accounting (every push is counted exactly once)::
 
@@ -16,12 +21,10 @@ they are still in the journal, and the view says so with a marker row.
 
 from __future__ import annotations
 
-import csv
 import html
 import json
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -37,8 +40,10 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QSplitter,
     QTableView,
@@ -65,9 +70,11 @@ KIND_PUSH, KIND_ERROR, KIND_MARKER = 0, 1, 2
 SUMMARY_MAX = 160  # characters of the summary kept in the row; the detail pane has it all
 DEFAULT_ROW_CAP = 50_000
 DEFAULT_FLUSH_MS = 75
-RATE_WINDOW_S = 60
-CONTEXT_CHOICES = (("quote", "Quote"), ("trade-sec", "Securities trade"),
-                   ("trade-future", "Futures trade"))
+RATE_WINDOW_S = 120  # the rate chart's trailing window (PushRates keeps 120 samples)
+SCAN_CHUNK = 15_000  # rows filtered per step of a re-filter / catch-up
+CONTEXT_CHOICES = (("quote", "Quote"), ("trade-sec", "Sec trade"), ("trade-future", "Fut trade"))
+# raw ring rows (core.journal.ROW_FIELDS order)
+R_SEQ, R_TIME, R_EP, R_CTX, R_PID, R_FMT, R_SERIAL, R_BODY, R_SEC, R_SUMM, R_ERR = range(11)
 
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
 _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
@@ -211,34 +218,33 @@ class _RowBuilder:
             s = self._protos[pid] = proto_label(pid)
         return s
 
-    def build(self, records: list[PushRecord]) -> list[Row]:
+    def build(self, raw_rows: list[tuple]) -> list[Row]:
+        """Display rows from raw ring rows (ROW_FIELDS order); no PushRecord is built."""
         names, protos, sizes = self._names, self._protos, self._sizes
         out = []
         append = out.append
         last_t, last_ts = self._last_t, self._last_ts
-        for r in records:
-            t = r.time
+        for seq, t, endpoint, context, pid, _fmt, _serial, body, security, summ, error in raw_rows:
             if t != last_t:  # a read batch shares one timestamp
                 last_t, last_ts = t, format_time(t)
-            ep = names.get(r.endpoint)
+            ep = names.get(endpoint)
             if ep is None:
-                ep = names[r.endpoint] = self._endpoint_name(r.endpoint)
-            pl = protos.get(r.proto_id)
+                ep = names[endpoint] = self._endpoint_name(endpoint)
+            pl = protos.get(pid)
             if pl is None:
-                pl = protos[r.proto_id] = proto_label(r.proto_id)
-            n = len(r.body)
+                pl = protos[pid] = proto_label(pid)
+            n = len(body)
             sz = sizes.get(n)
             if sz is None:
                 sz = str(n)
                 if len(sizes) < 4096:
                     sizes[n] = sz
-            summ = r.summary
             if len(summ) > SUMMARY_MAX or "\n" in summ:
                 summ = summ.replace("\n", " ")
                 if len(summ) > SUMMARY_MAX:
                     summ = summ[:SUMMARY_MAX - 1] + "…"
-            append((last_ts, ep, r.context, pl, r.security, summ, sz, r.seq,
-                    KIND_ERROR if r.error else KIND_PUSH))
+            append((last_ts, ep, context, pl, security, summ, sz, seq,
+                    KIND_ERROR if error else KIND_PUSH))
         self._last_t, self._last_ts = last_t, last_ts
         return out
 
@@ -257,66 +263,29 @@ def skipped_text(n: int) -> str:
 # filtering
 # --------------------------------------------------------------------------------------
 def make_filter(endpoint: str | None, context: str | None, proto_id: int | None,
-                text: str) -> Callable[[PushRecord], bool] | None:
-    """A predicate over PushRecords, or None when everything passes."""
+                text: str) -> Callable[[tuple], bool] | None:
+    """A predicate over raw ring rows (ROW_FIELDS order), or None when everything passes."""
     needle = text.strip().lower()
     if endpoint is None and context is None and proto_id is None and not needle:
         return None
     protos: dict[int, str] = {}  # proto id -> "3005 qot_updatebasicqot"
 
-    def accept(r: PushRecord) -> bool:
-        if endpoint is not None and r.endpoint != endpoint:
+    def accept(r: tuple) -> bool:
+        if endpoint is not None and r[R_EP] != endpoint:
             return False
-        if context is not None and r.context != context:
+        if context is not None and r[R_CTX] != context:
             return False
-        if proto_id is not None and r.proto_id != proto_id:
+        if proto_id is not None and r[R_PID] != proto_id:
             return False
-        if needle and needle not in r.security.lower() and needle not in r.summary.lower():
-            p = protos.get(r.proto_id)
+        if needle and needle not in r[R_SEC].lower() and needle not in r[R_SUMM].lower():
+            p = protos.get(r[R_PID])
             if p is None:
-                p = protos[r.proto_id] = proto_label(r.proto_id).lower()
+                p = protos[r[R_PID]] = proto_label(r[R_PID]).lower()
             if needle not in p:
                 return False
         return True
 
     return accept
-
-
-# --------------------------------------------------------------------------------------
-# export helpers (ring fallback when the session has no journal)
-# --------------------------------------------------------------------------------------
-
-def export_records_jsonl(records: list[PushRecord], path: Path | str,
-                         endpoint_names: dict[str, str]) -> int:
-    n = 0
-    with open(path, "w", encoding="utf-8") as out:
-        for r in records:
-            try:
-                decoded: Any = r.decode()
-            except Exception as exc:  # noqa: BLE001 - a broken body is exported, not fatal
-                decoded = {"raw_hex": r.body.hex(), "error": str(exc)}
-            obj = {"seq": r.seq, "time": r.time, "endpoint": endpoint_names.get(r.endpoint, r.endpoint),
-                   "context": r.context, "proto_id": r.proto_id, "name": r.name,
-                   "serial": r.serial, "security": r.security, "summary": r.summary,
-                   "size": r.size, "body": decoded}
-            if r.error:
-                obj["error"] = r.error
-            out.write(json.dumps(obj, ensure_ascii=False) + "\n")
-            n += 1
-    return n
-
-
-def export_records_csv(records: list[PushRecord], path: Path | str,
-                       endpoint_names: dict[str, str]) -> int:
-    n = 0
-    with open(path, "w", encoding="utf-8", newline="") as out:
-        w = csv.writer(out)
-        w.writerow(journal_mod.CSV_COLUMNS)
-        for r in records:
-            w.writerow([r.seq, f"{r.time:.6f}", endpoint_names.get(r.endpoint, r.endpoint),
-                        r.context, r.proto_id, r.name, r.security, r.summary, r.size])
-            n += 1
-    return n
 
 
 # --------------------------------------------------------------------------------------
@@ -359,9 +328,10 @@ class _ValueItem(QTreeWidgetItem):
 
 
 class PushDetail(QWidget):
-    """Header fields, decoded message (tree or JSON) and hex of one push."""
+    """One push: a two-line summary on top; the decoded message (tree or JSON), the hex and
+    the full header fields in tabs below, so the message gets the room."""
 
-    TREE, JSON, HEX = range(3)
+    TREE, JSON, HEX, HEADER = range(4)
 
     def __init__(self, session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -372,13 +342,25 @@ class PushDetail(QWidget):
         self.decode_error = ""
         self._dirty = [False, False, False]
 
-        self.header = QLabel(self)
+        self.summary = QLabel(self)
+        self.summary.setObjectName("pushDetailSummary")
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.summary.setFixedHeight(self.fontMetrics().lineSpacing() * 2 + 4)
+        self.summary.setText("<i>Select a push to see it here.</i>")
+
+        self.header = QLabel()
         self.header.setObjectName("pushDetailHeader")
         self.header.setTextFormat(Qt.TextFormat.RichText)
         self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.header.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.header.setWordWrap(True)
-        self.header.setText("<i>Select a push to see it here.</i>")
+        self.header.setContentsMargins(4, 4, 4, 4)
+        self.header_scroll = QScrollArea(self)
+        self.header_scroll.setObjectName("pushDetailHeaderTab")
+        self.header_scroll.setWidgetResizable(True)
+        self.header_scroll.setWidget(self.header)
 
         self.tree = QTreeWidget(self)
         self.tree.setObjectName("pushDetailTree")
@@ -402,12 +384,13 @@ class PushDetail(QWidget):
         self.tabs.addTab(self.tree, "Tree")
         self.tabs.addTab(self.json, "JSON")
         self.tabs.addTab(self.hex, "Hex")
+        self.tabs.addTab(self.header_scroll, "Header")
         self.tabs.currentChanged.connect(self._render_current)
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
-        lay.addWidget(self.header)
+        lay.addWidget(self.summary)
         lay.addWidget(self.tabs, 1)
 
     # --------------------------------------------------------------------------------
@@ -416,8 +399,10 @@ class PushDetail(QWidget):
         self.decoded = None
         self.decode_error = ""
         if rec is None:
-            self.header.setText(html.escape(marker_text) if marker_text else
-                                "<i>Select a push to see it here.</i>")
+            text = html.escape(marker_text) if marker_text else "<i>Select a push to see it here.</i>"
+            self.summary.setText(text)
+            self.summary.setToolTip(marker_text)
+            self.header.setText(text)
             self.tree.clear()
             self.json.clear()
             self.hex.clear()
@@ -428,8 +413,24 @@ class PushDetail(QWidget):
         except Exception as exc:  # noqa: BLE001 - show what went wrong, keep the window alive
             self.decode_error = f"{type(exc).__name__}: {exc}"
         self.header.setText(self._header_html(rec))
+        self.summary.setText(self._summary_html(rec))
+        self.summary.setToolTip(rec.summary)
         self._dirty = [True, True, True]
         self._render_current()
+
+    def _summary_html(self, rec: PushRecord) -> str:
+        """Two lines: what and which; where and when (+ the error, if any)."""
+        ep = self.session.endpoints.get(rec.endpoint)
+        e = html.escape
+        sec = e(rec.security or "\u2014")
+        line1 = (f"<b>{e(proto_label(rec.proto_id))}</b> \u00b7 #{rec.seq} \u00b7 {sec} \u00b7 "
+                 f"{rec.size:,} bytes")
+        line2 = (f"{e(ep.name if ep is not None else rec.endpoint)} / {e(rec.context)} \u00b7 "
+                 f"{format_time(rec.time)}")
+        problem = rec.error or self.decode_error
+        if problem:
+            line2 += f" \u00b7 <span style='color:#c82828'>{e(problem[:80])}</span>"
+        return f"<div style='white-space:pre'>{line1}<br>{line2}</div>"
 
     def _header_html(self, rec: PushRecord) -> str:
         ep = self.session.endpoints.get(rec.endpoint)
@@ -458,7 +459,7 @@ class PushDetail(QWidget):
 
     def _render_current(self, *_: Any) -> None:
         i = self.tabs.currentIndex()
-        if not self._dirty[i] or self.record is None:
+        if i >= len(self._dirty) or not self._dirty[i] or self.record is None:
             return
         self._dirty[i] = False
         if i == self.TREE:
@@ -525,39 +526,9 @@ class PushDetail(QWidget):
 # --------------------------------------------------------------------------------------
 # rate chart
 # --------------------------------------------------------------------------------------
-class RateTracker:
-    """Pushes/s per endpoint over the last minute, from ``session.push_counts`` (once a second)."""
-
-    def __init__(self, window: int = RATE_WINDOW_S) -> None:
-        self.window = window
-        self.times: deque[float] = deque(maxlen=window + 1)
-        self.series: dict[str, deque[float]] = {}
-        self._last: dict[str, int] | None = None
-        self._last_t = 0.0
-
-    def sample(self, counts: dict[str, int], now: float) -> dict[str, float]:
-        """Record one sample; returns the current rate per endpoint."""
-        if self._last is None:
-            self._last, self._last_t = dict(counts), now
-            return {}
-        dt = now - self._last_t
-        if dt <= 0:
-            return {k: (s[-1] if s else 0.0) for k, s in self.series.items()}
-        rates = {}
-        for ep, c in counts.items():
-            rates[ep] = max(0, c - self._last.get(ep, 0)) / dt
-        self.times.append(now)
-        for ep in set(self.series) | set(rates):
-            s = self.series.get(ep)
-            if s is None:
-                s = self.series[ep] = deque([0.0] * (len(self.times) - 1), maxlen=self.window + 1)
-            s.append(rates.get(ep, 0.0))
-        self._last, self._last_t = dict(counts), now
-        return rates
-
-
 class RatePlot(QWidget):
-    """A compact pyqtgraph plot, one line per endpoint, redrawn once a second."""
+    """A compact pyqtgraph plot of ``session.rates`` (one line per endpoint), redrawn once a
+    second: wall-clock x axis over a trailing window, y from 0."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -565,14 +536,15 @@ class RatePlot(QWidget):
 
         self._pg = pg
         self.setObjectName("pushRatePlot")
-        self.plot = pg.PlotWidget(self, background=None)
+        self.plot = pg.PlotWidget(self, background=None,
+                                  axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
         self.plot.setLabel("left", "push/s")
         self.plot.showGrid(x=True, y=True, alpha=0.2)
-        self.plot.setXRange(-RATE_WINDOW_S, 0, padding=0)
         self.plot.getPlotItem().setContentsMargins(0, 0, 0, 0)
+        self.plot.setLimits(yMin=0)
         self.legend = self.plot.addLegend(offset=(4, 2), labelTextSize="7pt")
         self.curves: dict[str, Any] = {}
         lay = QVBoxLayout(self)
@@ -581,23 +553,35 @@ class RatePlot(QWidget):
         self.setMinimumHeight(70)
         self.setMaximumHeight(130)
 
-    def update_series(self, tracker: RateTracker, names: dict[str, str]) -> None:
-        if not tracker.times:
-            return
-        t_last = tracker.times[-1]
-        xs = [t - t_last for t in tracker.times]
-        for ep, series in tracker.series.items():
+    def update_series(self, rates, names: dict[str, str], now: float | None = None) -> None:
+        """``rates``: the session's PushRates (read only; the dock samples it)."""
+        t_end = time.time() if now is None else now
+        top = 1.0
+        for ep in list(names) + [e for e in rates.latest if e not in names]:
+            pts = rates.history(ep)
+            if not pts:
+                continue
+            t_end = max(t_end, pts[-1][0])
             curve = self.curves.get(ep)
             if curve is None:
                 pen = self._pg.mkPen(self._pg.intColor(len(self.curves), hues=8), width=1)
                 curve = self.curves[ep] = self.plot.plot([], [], pen=pen, name=names.get(ep, ep))
-            ys = list(series)
-            curve.setData(xs[-len(ys):], ys)
+            curve.setData([t for t, _r in pts], [r for _t, r in pts])
+            top = max(top, max(r for _t, r in pts))
+        self.plot.setXRange(t_end - RATE_WINDOW_S, t_end, padding=0)
+        self.plot.setYRange(0, top * 1.15, padding=0)
 
 
 # --------------------------------------------------------------------------------------
 # the dock
 # --------------------------------------------------------------------------------------
+def _fit_popup(combo: QComboBox) -> None:
+    """The combo keeps its steady width; its list opens wide enough for the longest item."""
+    fm = combo.fontMetrics()
+    widest = max((fm.horizontalAdvance(combo.itemText(i)) for i in range(combo.count())), default=0)
+    combo.view().setMinimumWidth(widest + 32)
+
+
 class _Export:
     """One background export: a thread writes the file; the dock polls for the result."""
 
@@ -641,7 +625,12 @@ class PushLogDock(QDockWidget):
         self.trimmed = 0
         self.buffered = 0
         self.buffered_evicted = 0
+        self.matching = 0  # pushes matching the current filter (in memory at refilter, + new)
         self.paused = False
+        self.following = True  # tail-follow: changed only by the user's scrolling
+        self.busy = ""  # "filtering…" / "catching up…" while a scan runs in steps
+        self._job = None  # the running scan (a generator; one step per loop turn)
+        self._scrolling = False  # our own scroll bar moves (not the user's)
         self.flushes = 0
         self.last_flush_ms = 0.0
         self.max_flush_ms = 0.0
@@ -650,14 +639,13 @@ class PushLogDock(QDockWidget):
         self.last_export: tuple[str, str, int] | None = None  # (kind, path, rows)
 
         self._filter_args: tuple[str | None, str | None, int | None, str] = (None, None, None, "")
-        self._accept: Callable[[PushRecord], bool] | None = None
+        self._accept: Callable[[tuple], bool] | None = None
         self._builder = _RowBuilder(self._endpoint_name)
         self._proto_ids: set[int] = set()
         self._endpoint_sig: tuple = ()
         self._mutating = False
         self._export: _Export | None = None
         self._dialog: QFileDialog | None = None
-        self._rate = RateTracker()
 
         self.model = PushTableModel(self, self.record_for)
         self._build_ui(rate_chart)
@@ -678,6 +666,11 @@ class PushLogDock(QDockWidget):
         self._text_timer.setSingleShot(True)
         self._text_timer.setInterval(200)
         self._text_timer.timeout.connect(self._apply_widgets_filter)
+
+        self._job_timer = QTimer(self)
+        self._job_timer.setObjectName("pushLogScanTimer")
+        self._job_timer.setInterval(0)  # one scan step per event-loop turn
+        self._job_timer.timeout.connect(self._job_step)
 
         self._export_timer = QTimer(self)
         self._export_timer.setInterval(100)
@@ -702,7 +695,6 @@ class PushLogDock(QDockWidget):
         self.endpoint_combo = QComboBox(body)
         self.endpoint_combo.setObjectName("pushFilterEndpoint")
         self.endpoint_combo.addItem("All endpoints", None)
-        self.endpoint_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.context_combo = QComboBox(body)
         self.context_combo.setObjectName("pushFilterContext")
         self.context_combo.addItem("All contexts", None)
@@ -711,13 +703,16 @@ class PushLogDock(QDockWidget):
         self.proto_combo = QComboBox(body)
         self.proto_combo.setObjectName("pushFilterProto")
         self.proto_combo.addItem("All protos", None)
-        self.proto_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.text_edit = QLineEdit(body)
         self.text_edit.setObjectName("pushFilterText")
         self.text_edit.setPlaceholderText("Filter: security, summary, proto…")
         self.text_edit.setClearButtonEnabled(True)
         for combo in (self.endpoint_combo, self.context_combo, self.proto_combo):
             combo.currentIndexChanged.connect(self._apply_widgets_filter)
+            # a steady width that fits 1024 px, not the longest name or proto seen so far
+            combo.setMinimumContentsLength(14)
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.text_edit.setMinimumWidth(180)
         self.text_edit.textChanged.connect(lambda _t: self._text_timer.start())
         self.text_edit.returnPressed.connect(self._apply_widgets_filter)
 
@@ -733,17 +728,25 @@ class PushLogDock(QDockWidget):
         self.clear_button.setObjectName("pushClearButton")
         self.clear_button.setToolTip("Clear the view (the journal keeps every push)")
         self.clear_button.clicked.connect(self.clear)
-        self.export_jsonl_button = QPushButton("Export JSONL…", body)
-        self.export_jsonl_button.setObjectName("pushExportJsonlButton")
-        self.export_jsonl_button.clicked.connect(lambda: self.open_export_dialog("jsonl"))
-        self.export_csv_button = QPushButton("Export CSV…", body)
-        self.export_csv_button.setObjectName("pushExportCsvButton")
-        self.export_csv_button.clicked.connect(lambda: self.open_export_dialog("csv"))
+        self.export_button = QToolButton(body)
+        self.export_button.setObjectName("pushExportButton")
+        self.export_button.setText("Export")
+        self.export_button.setToolTip("Export every push of this run (from the journal)")
+        self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.export_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        menu = QMenu(self.export_button)
+        self.export_jsonl_action = menu.addAction("JSON Lines (decoded bodies)…")
+        self.export_jsonl_action.setObjectName("pushExportJsonl")
+        self.export_jsonl_action.triggered.connect(lambda: self.open_export_dialog("jsonl"))
+        self.export_csv_action = menu.addAction("CSV (one row per push)…")
+        self.export_csv_action.setObjectName("pushExportCsv")
+        self.export_csv_action.triggered.connect(lambda: self.open_export_dialog("csv"))
+        self.export_button.setMenu(menu)
         self.rate_button = QToolButton(body)
         self.rate_button.setObjectName("pushRateToggle")
         self.rate_button.setText("Rate")
         self.rate_button.setCheckable(True)
-        self.rate_button.setToolTip("Show pushes per second per endpoint over the last minute")
+        self.rate_button.setToolTip("Show pushes per second per endpoint over the last two minutes")
 
         bar.addWidget(self.endpoint_combo)
         bar.addWidget(self.context_combo)
@@ -752,8 +755,7 @@ class PushLogDock(QDockWidget):
         bar.addWidget(self.pause_button)
         bar.addWidget(self.buffered_label)
         bar.addWidget(self.clear_button)
-        bar.addWidget(self.export_jsonl_button)
-        bar.addWidget(self.export_csv_button)
+        bar.addWidget(self.export_button)
         bar.addWidget(self.rate_button)
         outer.addLayout(bar)
 
@@ -798,6 +800,9 @@ class PushLogDock(QDockWidget):
             hh.resizeSection(col, fm.horizontalAdvance(sample) + 16)
         hh.setSectionResizeMode(COL_SUMMARY, QHeaderView.ResizeMode.Stretch)
         self.view.selectionModel().currentRowChanged.connect(self._on_current_row)
+        vsb = self.view.verticalScrollBar()
+        vsb.valueChanged.connect(self._on_scroll_value)
+        vsb.rangeChanged.connect(self._on_scroll_range)
         self.space_shortcut = QShortcut(QKeySequence(Qt.Key.Key_Space), self.view)
         self.space_shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
         self.space_shortcut.activated.connect(self.toggle_pause)
@@ -834,7 +839,7 @@ class PushLogDock(QDockWidget):
         if on and self.rate_plot is None:
             self.rate_plot = RatePlot(self._rate_box)
             self._rate_box.layout().addWidget(self.rate_plot)
-            self.rate_plot.update_series(self._rate, self._endpoint_names())
+            self.rate_plot.update_series(self.session.rates, self._endpoint_names())
         self._rate_box.setVisible(on)
 
     # ------------------------------------------------------------------------------
@@ -845,7 +850,7 @@ class PushLogDock(QDockWidget):
         pushes = self.session.pushes
         head = pushes.last_seq
         self.seen = head - self._base_seq
-        if self.paused:
+        if self.paused or self._job is not None:  # a scan in steps owns the view meanwhile
             self.buffered = head - self.last_seq
             self.buffered_evicted = max(0, pushes.first_seq - 1 - self.last_seq)
             self._update_labels()
@@ -855,21 +860,23 @@ class PushLogDock(QDockWidget):
                 self.buffered = 0
                 self._update_labels()
             return
+        if head - self.last_seq > SCAN_CHUNK:  # e.g. resume after a long pause: in steps
+            self._start_job(self._catch_up(), "catching up…")
+            return
 
         gap = max(0, pushes.first_seq - 1 - self.last_seq)  # evicted before we pulled them
-        new = pushes.since(self.last_seq)
+        new = pushes.rows_since(self.last_seq)
         self.last_seq = head
         self.buffered = 0
         self.buffered_evicted = 0
         self.skipped += gap
 
-        for pid in {r.proto_id for r in new} - self._proto_ids:
-            self._add_proto(pid)
-
+        self._add_protos(new)
         accept = self._accept
         passed = new if accept is None else [r for r in new if accept(r)]
         self.filtered_out += len(new) - len(passed)
         self.shown_total += len(passed)
+        self.matching += len(passed)
 
         cap = max(1, self.row_cap)
         rows: list[Row] = []
@@ -891,13 +898,18 @@ class PushLogDock(QDockWidget):
         self.last_flush_ms = ms
         self.max_flush_ms = max(self.max_flush_ms, ms)
 
+    def _add_protos(self, rows: list[tuple]) -> None:
+        known = self._proto_ids
+        for pid in {r[R_PID] for r in rows} - known if rows else ():
+            self._add_proto(pid)
+
     def _insert(self, rows: list[Row], cap: int) -> None:
         view, model = self.view, self.model
         sb = view.verticalScrollBar()
-        at_bottom = sb.value() >= sb.maximum() - 1
         old_value = sb.value()
         excess = model.rowCount() + len(rows) - cap
         self._mutating = True
+        self._scrolling = True
         try:
             removed = 0
             if excess > 0:
@@ -905,14 +917,118 @@ class PushLogDock(QDockWidget):
                 model.remove_first(removed)  # one beginRemoveRows
                 self.trimmed += removed
             model.append_rows(rows)  # one beginInsertRows
+            if self.following:
+                view.scrollToBottom()
+            elif removed:  # keep the rows the user is reading where they are
+                if view.verticalScrollMode() == QAbstractItemView.ScrollMode.ScrollPerPixel:
+                    removed *= view.verticalHeader().defaultSectionSize()
+                sb.setValue(max(0, old_value - removed))
         finally:
             self._mutating = False
-        if at_bottom:
-            view.scrollToBottom()
-        elif removed:  # keep the rows the user is reading where they are
-            if view.verticalScrollMode() == QAbstractItemView.ScrollMode.ScrollPerPixel:
-                removed *= view.verticalHeader().defaultSectionSize()
-            sb.setValue(max(0, old_value - removed))
+            self._scrolling = False
+
+    # ------------------------------------------------------------------------------
+    # tail-follow: the user's scrolling decides; layout changes never do
+    # ------------------------------------------------------------------------------
+    def _on_scroll_value(self, value: int) -> None:
+        if self._scrolling:
+            return
+        sb = self.view.verticalScrollBar()
+        self.following = value >= sb.maximum() - 1
+
+    def _on_scroll_range(self, _lo: int, hi: int) -> None:
+        if self.following:
+            self._scrolling = True
+            try:
+                self.view.verticalScrollBar().setValue(hi)
+            finally:
+                self._scrolling = False
+
+    def _scroll_to_end(self) -> None:
+        self.following = True
+        self._scrolling = True
+        try:
+            self.view.scrollToBottom()
+        finally:
+            self._scrolling = False
+
+    # ------------------------------------------------------------------------------
+    # scans in steps (re-filter, catch-up)
+    # ------------------------------------------------------------------------------
+    def _start_job(self, job, text: str) -> None:
+        """Run the first step now; if there is more, one step per loop turn after it."""
+        self._cancel_job()
+        try:
+            next(job)
+        except StopIteration:
+            return
+        self._job = job
+        self.busy = text
+        self._job_timer.start()
+        self._update_labels()
+
+    def _cancel_job(self) -> None:
+        job, self._job = self._job, None
+        self._job_timer.stop()
+        self.busy = ""
+        if job is not None:
+            job.close()
+
+    def _job_step(self) -> None:
+        job = self._job
+        if job is None:
+            self._job_timer.stop()
+            return
+        try:
+            next(job)
+        except StopIteration:
+            if self._job is job:
+                self._job = None
+                self._job_timer.stop()
+                self.busy = ""
+            self.flush()  # what arrived meanwhile, with the filter in force
+            self._update_labels()
+
+    @property
+    def scanning(self) -> bool:
+        return self._job is not None
+
+    def _catch_up(self):
+        """Pull a big backlog in chunks (oldest first): every push is counted, only the last
+        ``row_cap`` that pass the filter are built. Yields between chunks."""
+        pushes = self.session.pushes
+        gap = max(0, pushes.first_seq - 1 - self.last_seq)
+        if gap:
+            self.skipped += gap
+            self.last_seq += gap
+        todo = pushes.rows_since(self.last_seq)  # a snapshot: eviction meanwhile is harmless
+        cap = max(1, self.row_cap)
+        keep: list[tuple] = []
+        accept = self._accept
+        for i in range(0, len(todo), SCAN_CHUNK):
+            chunk = todo[i:i + SCAN_CHUNK]
+            self._add_protos(chunk)
+            passed = chunk if accept is None else [r for r in chunk if accept(r)]
+            self.filtered_out += len(chunk) - len(passed)
+            self.shown_total += len(passed)
+            self.matching += len(passed)
+            keep.extend(passed)
+            if len(keep) > 2 * cap:
+                self.trimmed += len(keep) - cap
+                del keep[:-cap]
+            self.last_seq = chunk[-1][R_SEQ]
+            self.buffered = pushes.last_seq - self.last_seq
+            if i + SCAN_CHUNK < len(todo):
+                yield
+        rows: list[Row] = [marker_row(skipped_text(gap))] if gap else []
+        room = max(0, cap - len(rows))
+        if len(keep) > room:
+            self.trimmed += len(keep) - room
+            keep = keep[len(keep) - room:] if room else []
+        rows.extend(self._builder.build(keep))
+        if len(rows) > cap:
+            rows = rows[-cap:]
+        self._insert(rows, cap)
 
     # ------------------------------------------------------------------------------
     # pause / clear / filter
@@ -949,7 +1065,9 @@ class PushLogDock(QDockWidget):
 
     def clear(self) -> None:
         """Empty the view. Pushes still buffered by a pause are shown on resume."""
+        self._cancel_job()
         self._floor_seq = self.last_seq
+        self.matching = 0
         self._mutating = True
         try:
             self.model.reset_rows([])
@@ -995,34 +1113,51 @@ class PushLogDock(QDockWidget):
         return self._filter_args
 
     def _refilter(self) -> None:
-        """Rebuild the view from the ring (newest first, stop at the cap). User action only."""
+        """Rebuild the view from the ring with the filter in force (user action only); a big
+        ring is scanned in steps."""
+        self._start_job(self._refilter_steps(), "filtering…")
+
+    def _refilter_steps(self):
+        """Newest first over what was already pulled (a paused view does not jump ahead):
+        keeps the newest ``row_cap`` matches, counts them all. Yields between chunks."""
         pushes = self.session.pushes
         accept = self._accept
         cap = max(1, self.row_cap)
         lo = self._floor_seq
-        held = pushes.since(lo)
-        # only what was already pulled: a paused view does not jump ahead
+        held = pushes.rows_since(lo)
         upto = len(held) - max(0, pushes.last_seq - self.last_seq)
-        picked: list[PushRecord] = []
-        for i in range(upto - 1, -1, -1):
-            r = held[i]
-            if accept is None or accept(r):
-                picked.append(r)
-                if len(picked) >= cap:
-                    break
-        picked.reverse()
+        if accept is None:
+            picked = held[max(0, upto - cap):upto]
+            matching = upto
+        else:
+            picked = []
+            matching = 0
+            i = upto
+            while i > 0:
+                start = max(0, i - SCAN_CHUNK)
+                for j in range(i - 1, start - 1, -1):
+                    r = held[j]
+                    if accept(r):
+                        matching += 1
+                        if len(picked) < cap:
+                            picked.append(r)
+                i = start
+                if i > 0:
+                    yield
+            picked.reverse()
         rows = self._builder.build(picked)
         gone = max(0, pushes.first_seq - 1 - lo)
         if gone and len(rows) < cap:
             rows.insert(0, marker_row(f"⋯ {gone:,} earlier push{'es' if gone != 1 else ''} are no "
                                       "longer in memory (they are in the journal; export to "
                                       "see them)"))
+        self.matching = matching
         self._mutating = True
         try:
             self.model.reset_rows(rows)
         finally:
             self._mutating = False
-        self.view.scrollToBottom()
+        self._scroll_to_end()
         self._update_labels()
 
     # ------------------------------------------------------------------------------
@@ -1053,6 +1188,7 @@ class PushLogDock(QDockWidget):
                     combo.setItemText(i, name)
         finally:
             combo.blockSignals(False)
+        _fit_popup(combo)
 
     def _add_proto(self, pid: int) -> None:
         if pid in self._proto_ids:
@@ -1066,12 +1202,15 @@ class PushLogDock(QDockWidget):
         combo.blockSignals(True)
         combo.insertItem(pos, proto_label(pid), pid)
         combo.blockSignals(False)
+        _fit_popup(combo)
 
     # ------------------------------------------------------------------------------
     # labels, rate
     # ------------------------------------------------------------------------------
     def _update_labels(self) -> None:
-        if self.paused:
+        if self.busy:
+            text = self.busy
+        elif self.paused:
             text = f"{self.buffered:,} buffered"
             if self.buffered_evicted:
                 text += (f" ({self.buffered_evicted:,} already out of memory: they will be "
@@ -1080,27 +1219,33 @@ class PushLogDock(QDockWidget):
             text = ""
         if self.buffered_label.text() != text:
             self.buffered_label.setText(text)
-        parts = [f"{self.model.rowCount():,} rows", f"{self.seen:,} seen",
-                 f"{self.shown_total:,} shown"]
-        if self.filtered_out:
-            parts.append(f"{self.filtered_out:,} filtered out")
+        # what a person reads: the view, what arrived, what the filter matches
+        parts = [f"{self.model.rowCount():,} rows in view", f"{self.seen:,} received"]
+        if self._accept is not None:
+            parts.append(f"{self.matching:,} match the filter")
         if self.skipped:
             parts.append(f"{self.skipped:,} skipped (in the journal)")
         counts = " · ".join(parts)
         if self.counts_label.text() != counts:
             self.counts_label.setText(counts)
+            # the cumulative accounting (every push counted exactly once) for the curious
+            self.counts_label.setToolTip(
+                f"Since this log opened: {self.seen:,} received = {self.shown_total:,} shown + "
+                f"{self.filtered_out:,} filtered out + {self.skipped:,} skipped (evicted from "
+                f"memory before the view pulled them) + {self.buffered:,} buffered.\n"
+                f"{self.trimmed:,} shown rows left the view at the {self.row_cap:,}-row cap. "
+                "The journal keeps every push.")
 
     def update_rate(self, now: float | None = None) -> dict[str, float]:
-        """Once a second: sample ``session.push_counts`` and redraw the small chart."""
+        """Once a second: THE sampler of ``session.rates`` (the status bar and the chart only
+        read it); refreshes the label, the chart and the endpoint names."""
         self._refresh_endpoints()
-        now = time.monotonic() if now is None else now
-        self.rates = self._rate.sample(dict(self.session.push_counts), now)
-        total = sum(self.rates.values())
-        text = f"{total:,.0f} push/s"
+        self.rates = dict(self.session.rates.sample(now))
+        text = f"{self.session.rates.total:,.0f} push/s"
         if self.rate_label.text() != text:
             self.rate_label.setText(text)
         if self.rate_plot is not None and self.rate_button.isChecked():
-            self.rate_plot.update_series(self._rate, self._endpoint_names())
+            self.rate_plot.update_series(self.session.rates, self._endpoint_names(), now)
         return self.rates
 
     # ------------------------------------------------------------------------------
@@ -1146,9 +1291,9 @@ class PushLogDock(QDockWidget):
         if journal is not None:
             fn = journal_mod.export_jsonl if kind == "jsonl" else journal_mod.export_csv
             return lambda: fn(journal, path, names)
-        records = list(self.session.pushes.since(0))  # snapshot on this thread
-        fn2 = export_records_jsonl if kind == "jsonl" else export_records_csv
-        return lambda: fn2(records, path, names)
+        rows = list(self.session.pushes.rows_since(0))  # snapshot on this thread
+        fn = journal_mod.export_jsonl if kind == "jsonl" else journal_mod.export_csv
+        return lambda: fn(rows, path, names)
 
     def export_jsonl(self, path: Path | str) -> int:
         """Every push (journal, else the ring) as JSON Lines; blocks; returns rows written."""

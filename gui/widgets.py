@@ -230,7 +230,10 @@ def fixed_font() -> QFont:
 # --------------------------------------------------------------------------- RTT chart
 
 class RttChart(QFrame):
-    """KeepAlive round-trip times over wall-clock time (pyqtgraph, redrawn at most at 1 Hz)."""
+    """KeepAlive round-trip times over the last minutes of wall-clock time (pyqtgraph,
+    redrawn at most at 1 Hz)."""
+
+    WINDOW_S = 300.0
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -280,9 +283,13 @@ class RttChart(QFrame):
         self._sig = sig
         self.points = len(pts)
         if pts:
+            end = pts[-1][0]
+            pts = [p for p in pts if p[0] >= end - self.WINDOW_S]
             xs = [p[0] for p in pts]
             ys = [p[1] for p in pts]
             self.curve.setData(xs, ys)
+            # a trailing window of wall-clock time (HH:MM:SS ticks), never a sub-second zoom
+            self.plot.setXRange(end - self.WINDOW_S, end, padding=0)
             self.plot.setYRange(0, max(1.0, max(ys) * 1.25), padding=0)
         else:
             self.curve.setData([], [])
@@ -306,49 +313,42 @@ def muted_label(text: str = "") -> QLabel:
 # --------------------------------------------------------------------------- state book
 
 class StateBook:
-    """Turns the session's connection states into pill (state, text, tooltip) triples.
-
-    It remembers why each context last closed (from the session's ``state`` events), so a
-    context the user disconnected reads "disconnected", while one that gave up reads "error"
-    with the reason."""
+    """Words for the pills. The states themselves come from the core
+    (``session.context_state`` / ``session.endpoint_state``); this only adds the text (with the
+    reconnect countdown) and the tooltip (with the reason)."""
 
     def __init__(self, session) -> None:
         self.session = session
-        self.closed_reason: dict[tuple[str, str], str] = {}
 
-    def note_event(self, ev) -> None:
-        if ev.kind == "state" and ev.context:
-            key = (ev.endpoint, ev.context)
-            if ev.data.get("new") == "closed":
-                self.closed_reason[key] = ev.data.get("reason", "")
-            elif ev.data.get("new") in ("connecting", "idle"):
-                self.closed_reason.pop(key, None)
+    def reason(self, endpoint_id: str, key: str) -> str:
+        """Why the context failed (its last error), or ""."""
+        h = self.session.handle(endpoint_id, key)
+        err = h.conn.last_error if h is not None else None
+        return str(err) if err else ""
+
+    def _countdown(self, endpoint_id: str, key: str | None = None) -> float | None:
+        ats = [h.conn.reconnect_at for (e, k), h in self.session.handles.items()
+               if e == endpoint_id and (key is None or k == key) and h.conn.reconnect_at is not None
+               and h.state.value == "reconnecting"]
+        return max(0.0, min(ats) - time.monotonic()) if ats else None
 
     def context_pill(self, endpoint_id: str, key: str) -> tuple[str, str, str]:
-        from opendeck.core.client.connection import State
-
+        state = self.session.context_state(endpoint_id, key)
         h = self.session.handle(endpoint_id, key)
-        if h is None:
-            return "disconnected", "disconnected", "not connected"
-        conn = h.conn
-        err = str(conn.last_error) if conn.last_error else ""
-        st = conn.state
-        if st is State.READY:
-            return "ready", "ready", f"connected to {conn.host}:{conn.port}"
-        if st is State.RECONNECTING:
-            left = None if conn.reconnect_at is None else max(0.0, conn.reconnect_at - time.monotonic())
-            text = "reconnecting" if left is None else f"reconnecting {left:.0f} s"
-            return "reconnecting", text, err or "reconnecting"
-        if st in (State.CONNECTING, State.HANDSHAKING):
-            return st.value, st.value, f"{st.value} to {conn.host}:{conn.port}"
-        if st is State.CLOSING:
-            return "closing", "closing", "closing"
-        if st is State.IDLE:
-            return "connecting", "connecting", f"connecting to {conn.host}:{conn.port}"
-        reason = self.closed_reason.get((endpoint_id, key), "")
-        if err and reason != "closed by user":
-            return "error", "error", err
-        return "disconnected", "disconnected", "disconnected"
+        where = f"{h.conn.host}:{h.conn.port}" if h is not None else ""
+        text = PILL_TEXT.get(state, state)
+        if state == "reconnecting":
+            left = self._countdown(endpoint_id, key)
+            if left is not None:
+                text = f"reconnecting {left:.0f} s"
+            return state, text, self.reason(endpoint_id, key) or "reconnecting"
+        if state == "error":
+            return state, text, self.reason(endpoint_id, key) or "failed"
+        if state == "ready":
+            return state, text, f"connected to {where}"
+        if state in ("connecting", "handshaking"):
+            return state, text, f"{state} to {where}"
+        return state, text, "disconnected" if h is not None else "not connected"
 
     def endpoint_pill(self, endpoint_id: str) -> tuple[str, str, str]:
         from opendeck.core.session import CONTEXT_LABELS
@@ -359,22 +359,25 @@ class StateBook:
         keys = list(dict.fromkeys(list(ep.contexts) + [k for (e, k) in self.session.handles
                                                         if e == endpoint_id]))
         pills = {k: self.context_pill(endpoint_id, k) for k in keys}
-        tip = "\n".join(f"{CONTEXT_LABELS.get(k, k)}: {p[1]}" + (f" \u2014 {p[2]}" if p[0] == "error"
-                                                                    or p[0] == "reconnecting" else "")
+        tip = "\n".join(f"{CONTEXT_LABELS.get(k, k)}: {p[1]}"
+                        + (f" \u2014 {p[2]}" if p[0] in ("error", "reconnecting") else "")
                         for k, p in pills.items())
-        states = [p[0] for p in pills.values()]
-        if "reconnecting" in states:
-            ats = [h.conn.reconnect_at for (e, _k), h in self.session.handles.items()
-                   if e == endpoint_id and h.conn.reconnect_at is not None
-                   and h.conn.state.value == "reconnecting"]
-            if ats:
-                return "reconnecting", f"reconnecting {max(0.0, min(ats) - time.monotonic()):.0f} s", tip
-            return "reconnecting", "reconnecting", tip
-        for s in ("connecting", "handshaking"):
-            if s in states:
-                return "connecting", "connecting", tip
-        if "error" in states:
-            return "error", "error", tip
-        if "ready" in states:
-            return "ready", "ready", tip
-        return "disconnected", "disconnected", tip
+        state = self.session.endpoint_state(endpoint_id)
+        text = PILL_TEXT.get(state, state)
+        if state == "reconnecting":
+            left = self._countdown(endpoint_id)
+            if left is not None:
+                text = f"reconnecting {left:.0f} s"
+        return state, text, tip
+
+    def endpoint_reason(self, endpoint_id: str) -> str:
+        """A short reason for an endpoint in error or reconnecting (the list's second line)."""
+        ep = self.session.endpoints.get(endpoint_id)
+        if ep is None or self.session.endpoint_state(endpoint_id) not in ("error", "reconnecting"):
+            return ""
+        for k in list(ep.contexts) + [k for (e, k) in self.session.handles if e == endpoint_id]:
+            if self.session.context_state(endpoint_id, k) in ("error", "reconnecting"):
+                r = self.reason(endpoint_id, k)
+                if r:
+                    return r
+        return ""

@@ -32,6 +32,8 @@ from opendeck.gui.pushlog import (
     COL_SIZE,
     COL_SUMMARY,
     COL_TIME,
+    RATE_WINDOW_S,
+    SCAN_CHUNK,
     PushLogDock,
 )
 
@@ -443,10 +445,22 @@ def test_follows_the_tail_only_when_at_the_bottom(qtbot, session):
     feed(session, 50)
     dock.flush()
     assert sb.value() == sb.maximum()  # followed
+    # a layout change (the rate chart shown, the dock resized) does not lose the tail
+    dock.rate_button.setChecked(True)
+    dock.resize(900, 300)
+    qtbot.waitUntil(lambda: sb.maximum() > 0 and sb.value() == sb.maximum(), timeout=3000)
+    assert dock.following
+    feed(session, 10)
+    dock.flush()
+    assert sb.value() == sb.maximum()
+    dock.rate_button.setChecked(False)
+    dock.resize(900, 400)
+    qtbot.waitUntil(lambda: sb.value() == sb.maximum(), timeout=3000)
     sb.setValue(120)  # the user scrolls up to read
     feed(session, 100)
     dock.flush()
     assert sb.value() == 120 and sb.value() < sb.maximum()  # not yanked to the bottom
+    assert not dock.following
     first_visible = dock.view.rowAt(0)
     seq_visible = dock.model.record(first_visible).seq
     feed(session, 80)  # over the cap: 30 rows trimmed from the top
@@ -471,6 +485,11 @@ def test_detail_pane_shows_header_tree_json_and_hex(qtbot, dock, session):
     for needle in ("3005 Qot_UpdateBasicQot", f"{rec.serial}", "protobuf", f"{rec.size:,} bytes",
                    "Beta VPS", "quote", "HK.00005"):
         assert needle in head
+    # the full header has its own tab; on top, a two-line summary leaves room for the message
+    assert d.tabs.tabText(d.HEADER) == "Header" and d.tabs.widget(d.HEADER).widget() is d.header
+    summ = d.summary.text()
+    assert "3005 Qot_UpdateBasicQot" in summ and "HK.00005" in summ and "Beta VPS" in summ
+    assert summ.count("<br>") == 1
     d.render_all()
     texts = dict(d.tree_texts())
     assert texts["code"] == "00005"
@@ -635,4 +654,62 @@ def test_push_rate_per_endpoint(dock, session):
     plot = dock.rate_plot
     assert plot is not None and set(plot.curves) == {"ep-a", "ep-b"}
     xs, ys = plot.curves["ep-a"].getData()
-    assert list(ys) == [250.0, 100.0] and list(xs) == [-1.0, 0.0]
+    # the chart reads the session's one sampler: wall-clock x, a trailing window, y from 0
+    assert list(ys) == [250.0, 100.0] and list(xs) == [102.0, 103.0]
+    assert session.rates.latest == rates and session.rates.total == 100.0
+    (x0, x1), (y0, y1) = plot.plot.getPlotItem().viewRange()
+    assert x1 == pytest.approx(103.0) and x1 - x0 == pytest.approx(RATE_WINDOW_S)
+    assert y0 == 0 and y1 >= 250.0
+
+
+# ------------------------------------------------------------------------------------------
+# big scans run in steps
+# ------------------------------------------------------------------------------------------
+def _accounted(dock) -> bool:
+    return dock.seen == dock.shown_total + dock.filtered_out + dock.skipped + dock.buffered
+
+
+def test_big_catch_up_and_refilter_run_in_steps_and_account_for_every_push(qtbot, session):
+    dock = make_dock(qtbot, session, row_cap=1000)
+    first = feed(session, 10, proto_id=TICKER, body=ticker_body("TSLA"))
+    feed(session, SCAN_CHUNK * 3, batch=5000)
+    last = feed(session, 10, proto_id=TICKER, body=ticker_body("TSLA"))
+    total = session.pushes.last_seq
+
+    # a backlog bigger than one chunk (the resume after a long pause): one chunk per loop turn
+    dock.flush()
+    assert dock.scanning and dock.buffered_label.text() == "catching up…"
+    assert dock.model.rowCount() == 0 and _accounted(dock)
+    steps = 0
+    while dock.scanning:
+        feed(session, 3)  # pushes keep arriving meanwhile
+        dock.flush()  # the flush timer ticks: counts, does not touch the view
+        assert _accounted(dock)
+        dock._job_step()
+        steps += 1
+    assert steps >= 3
+    assert dock.buffered == 0 and dock.seen == session.pushes.last_seq and _accounted(dock)
+    seqs = [dock.model.record(r).seq for r in range(dock.model.rowCount())]
+    assert seqs == list(range(session.pushes.last_seq - 999, session.pushes.last_seq + 1))
+
+    # a selective re-filter scans the whole ring newest first, in steps, then swaps the rows
+    dock.set_filter(text="tsla")
+    assert dock.scanning and dock.buffered_label.text() == "filtering…"
+    assert dock.model.rowCount() == 1000  # the old rows stay until the scan is done
+    qtbot.waitUntil(lambda: not dock.scanning, timeout=10_000)  # driven by the job timer
+    assert col(dock, COL_SECURITY) == ["US.TSLA"] * 20
+    assert [dock.model.record(r).seq for r in (0, 19)] == [first[0].seq, last[-1].seq]
+    assert dock.matching == 20 and "20 match the filter" in dock.counts_label.text()
+    assert "1,000" not in dock.counts_label.text().split("·")[0]  # rows in view, not stale
+    assert f"{dock.seen:,} received" in dock.counts_label.text()
+    assert _accounted(dock) and dock.seen > total
+    assert "shown" in dock.counts_label.toolTip() and "filtered out" in dock.counts_label.toolTip()
+
+    # a filter change during a scan replaces it; new rows still pass the new filter
+    dock.set_filter(text="hk.00700")
+    assert dock.scanning
+    dock.set_filter(text="tsla")
+    qtbot.waitUntil(lambda: not dock.scanning, timeout=10_000)
+    feed(session, 2, proto_id=TICKER, body=ticker_body("TSLA"))
+    dock.flush()
+    assert col(dock, COL_SECURITY) == ["US.TSLA"] * 22 and dock.matching == 22

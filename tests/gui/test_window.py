@@ -7,6 +7,7 @@ with timeouts (``wait_until``); there are no sleeps and no timing assertions.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import socket
 import sqlite3
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication, QCheckBox, QToolButton
+from PySide6.QtWidgets import QApplication, QCheckBox, QPushButton, QToolButton
 
 from opendeck.core import config
 from opendeck.gui.connections import DASH
@@ -26,6 +27,7 @@ from opendeck.gui.pushlog import COL_SECURITY
 pytestmark = [pytest.mark.gui, pytest.mark.asyncio]
 
 LEFT = Qt.MouseButton.LeftButton
+WRONG_PASSWORD = "Wr0ng-Pa55word!"  # distinctive: a search for it cannot match by chance
 wait_until = None  # set by the autouse fixture below (the helper lives in conftest.py)
 
 
@@ -100,6 +102,13 @@ async def test_window_starts_on_the_demo_endpoint(window, qtbot):
     text = box.text()
     for name in ("OpenDeck", "Python", "Qt", "PySide6", "qasync", "protobuf"):
         assert name in text
+    from importlib.metadata import version
+    assert f"qasync</td><td>&nbsp;{version('qasync')}<" in text  # not "?"
+    assert "<li>Profiles: <code>" in text and "<li>Journal: <code>" in text
+    assert box.textInteractionFlags() & Qt.TextInteractionFlag.TextSelectableByMouse
+    copy = box.findChild(QPushButton, "copyVersionsButton")
+    click(qtbot, copy)
+    assert f"qasync: {version('qasync')}" in QGuiApplication.clipboard().text()
     box.close()
 
 
@@ -232,7 +241,7 @@ async def test_trade_unlock_push_subscription_and_order(window, qtbot):
     click(qtbot, card.unlock_btn)
     dlg = card.password_dialog
     assert dlg is not None and dlg.textEchoMode() == dlg.textEchoMode().Password
-    dlg.setTextValue("wrong")
+    dlg.setTextValue(WRONG_PASSWORD)
     dlg.accept()
     await wait_until(lambda: "unlock failed" in card.status.text(), 5, "the wrong-password message")
     click(qtbot, card.unlock_btn)
@@ -252,6 +261,34 @@ async def test_trade_unlock_push_subscription_and_order(window, qtbot):
                                  for r in window.session.pushes.since(before)), 5, "order pushes")
     click(qtbot, card.lock_btn)
     await wait_until(lambda: not card.handle.ctx.unlocked, 5, "lock")
+
+    # the passwords (and their MD5, which is what goes on the wire) are written nowhere
+    window.save_layout()
+    window.save_enabled = True
+    window.save_profiles()
+    journal = window.session.journal
+    assert journal.flush(5)
+    files = [journal.path, Path(window.settings.fileName()), window.profiles_path]
+    files += [journal.path.with_name(journal.path.name + x) for x in ("-wal", "-shm")]
+    blobs = {f.name: f.read_bytes() for f in files if f.exists()}
+    assert {"window.ini", "endpoints.toml", journal.path.name} <= set(blobs)
+    secrets = []
+    for pw in ("123456", WRONG_PASSWORD):
+        md5 = hashlib.md5(pw.encode()).hexdigest()
+        secrets += [md5.encode(), md5.upper().encode()]
+    secrets.append(WRONG_PASSWORD.encode())
+    for name, data in blobs.items():
+        for secret in secrets:
+            assert secret not in data, f"{secret!r} found in {name}"
+    for name in ("window.ini", "endpoints.toml"):
+        assert b"123456" not in blobs[name]
+    db = sqlite3.connect(journal.path)
+    try:
+        events = " ".join(m for (m,) in db.execute("select message from events"))
+    finally:
+        db.close()
+    assert "123456" not in events
+    assert "123456" not in window.connlog.plain_text()
 
 
 async def test_subscribe_filter_pause_and_resume(window, qtbot):
@@ -312,7 +349,9 @@ async def test_gateway_restart_reconnects_and_pushes_resume(window, qtbot):
     await wait_until(lambda: window.pushlog.model.rowCount() > 0, 10, "pushes")
     conn_id = card.handle.handshake.conn_id
 
-    await session.stop_demo("demo")
+    assert panel.demo_btn.text() == "Stop gateway"
+    click(qtbot, panel.demo_btn)  # the real button, as a person would
+    await wait_until(lambda: session.demo_gateway("demo") is None, 10, "the gateway to stop")
     await wait_until(lambda: card.pill.state == "reconnecting", 10, "the reconnecting pill",
                      lambda: describe_states(window))
     assert card.pill.text().startswith("reconnecting")
@@ -321,10 +360,13 @@ async def test_gateway_restart_reconnects_and_pushes_resume(window, qtbot):
     assert "reconnect" in window.connlog.plain_text()
     assert panel.demo_btn.text() == "Start gateway"
 
-    await session.start_demo("demo")
+    # the reason is on the card while it reconnects, said once (no second countdown label)
+    await wait_until(lambda: card.message.isVisible() and card.message.error, 5, "the reason")
+    assert card.message.text() == str(card.handle.conn.last_error)
     seq = session.pushes.last_seq
-    if card.retry.isVisible():
-        click(qtbot, card.retry)  # skip the rest of the backoff
+    await wait_until(lambda: panel.demo_btn.isEnabled(), 5, "the gateway button")
+    click(qtbot, panel.demo_btn)  # "Start gateway": also skips the rest of the backoff
+    await wait_until(lambda: session.demo_gateway("demo") is not None, 10, "the gateway to start")
     await wait_until(lambda: card.pill.state == "ready", 15, "ready again", lambda: describe_states(window))
     await wait_until(lambda: card.handle.handshake.conn_id != conn_id, 5, "a new handshake")
     await wait_until(lambda: card.hs["conn_id"].text() == str(card.handle.handshake.conn_id), 5,
@@ -333,6 +375,7 @@ async def test_gateway_restart_reconnects_and_pushes_resume(window, qtbot):
     await wait_until(lambda: session.pushes.last_seq > seq + 3, 10, "pushes after the restart")
     await wait_until(lambda: window.pushlog.seen >= session.pushes.last_seq - 50, 5, "the log to follow")
     assert not card.retry.isVisible()
+    assert not card.message.isVisible()  # the reason went with the failure
     assert window.model.pill("demo")[0] == "ready"
 
 
@@ -348,9 +391,10 @@ async def test_connect_all_shortcut_and_disconnect_all(window, qtbot):
                          lambda: describe_states(window))
     click(qtbot, panel.disconnect_all_btn)
     for card in panel.cards.values():
-        await wait_until(lambda: card.pill.state == "disconnected", 10, "disconnected",
-                         lambda: describe_states(window))
-        assert card.connect_btn.isEnabled() and not card.disconnect_btn.isEnabled()
+        # (the core calls a closing context "disconnected" already; Connect waits for closed)
+        await wait_until(lambda: card.pill.state == "disconnected" and card.connect_btn.isEnabled(),
+                         10, "disconnected", lambda: describe_states(window))
+        assert not card.disconnect_btn.isEnabled()
     assert all(h.state.value == "closed" for h in window.session.handles.values())
     assert window.model.pill("demo")[0] == "disconnected"
     # a single context can be connected again afterwards
@@ -432,6 +476,28 @@ async def test_no_display_message(monkeypatch, capsys):
     assert "opendeck probe" in err and "QT_QPA_PLATFORM=offscreen" in err
 
 
+async def test_stale_display_exits_with_the_help_not_a_qt_abort(tmp_path):
+    """DISPLAY names an X server that is gone: a message and exit 2, not Qt's abort (134)."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("X11 sockets")
+    from opendeck.gui.app import _x_reachable
+
+    n = next(n for n in range(97, 400) if not _x_reachable(f":{n}"))
+    env = _env(tmp_path)
+    for var in ("QT_QPA_PLATFORM", "WAYLAND_DISPLAY"):
+        env.pop(var, None)
+    env["DISPLAY"] = f":{n}"
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", "import sys; from opendeck.gui import app; sys.exit(app.main([]))",
+        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    _out, err = await asyncio.wait_for(proc.communicate(), 60)
+    text = err.decode()
+    assert proc.returncode == 2, text[-2000:]
+    assert f"DISPLAY=:{n}" in text and "cannot reach the display" in text
+    assert "QT_QPA_PLATFORM=offscreen" in text and "opendeck probe" in text
+    assert "qt.qpa" not in text  # Qt was never asked
+
+
 # ----------------------------------------------------------------- the real app, as a process
 
 def _env(tmp_path: Path) -> dict[str, str]:
@@ -500,3 +566,102 @@ async def test_first_start_shows_live_data_and_sigterm_closes_cleanly(tmp_path):
     # nothing was saved: the demo endpoint is not written until the user changes something
     assert not (tmp_path / "cfg" / "endpoints.toml").exists()
     assert (tmp_path / "cfg" / "window.ini").exists()  # the layout is
+
+
+# ------------------------------------------------------------------- review follow-ups (P3)
+
+async def test_narrow_window_keeps_every_card_button_reachable(window, qtbot):
+    """At 1024x700 the cards reflow instead of running off the right edge: every card's
+    Connect / Disconnect is inside the visible width (no sideways scrolling needed)."""
+    window.resize(1024, 700)
+    panel = window.panel_for("demo")
+    await connect(qtbot, window, "quote", "trade-sec", "trade-future")  # bodies shown: widest
+    viewport = panel.scroll.viewport()
+    await wait_until(lambda: all(c.columns < 3 for c in panel.cards.values()), 5,
+                     "the cards to reflow", lambda: f"viewport {viewport.width()}")
+    await wait_until(lambda: panel.scroll.horizontalScrollBar().maximum() == 0, 5,
+                     "no sideways scrolling", lambda: str(panel.scroll.horizontalScrollBar().maximum()))
+    bar = panel.scroll.verticalScrollBar()
+    for key, card in panel.cards.items():
+        bar.setValue(min(bar.maximum(), card.y()))  # vertical only: the cards are stacked
+        for b in (card.connect_btn, card.disconnect_btn):
+            right = b.mapTo(viewport, b.rect().topRight()).x()
+            assert right <= viewport.width(), f"{key} {b.text()} ends at {right} > {viewport.width()}"
+            await wait_until(lambda b=b: not b.visibleRegion().isEmpty(), 3, f"{key} {b.text()} visible")
+    quote = panel.cards["quote"]
+    bar.setValue(min(bar.maximum(), quote.y() + quote.extra_box.y()))
+    await wait_until(lambda: not quote.sub_btn.visibleRegion().isEmpty(), 3, "Subscribe visible")
+    # wide again: three columns side by side
+    window.resize(1400, 800)
+    await wait_until(lambda: all(c.columns == 3 for c in panel.cards.values()), 5, "three columns",
+                     lambda: f"viewport {viewport.width()}")
+
+
+async def test_failure_reason_shows_when_the_endpoint_is_selected_afterwards(window, qtbot):
+    """The endpoint fails while another one is selected; selecting it later still says why,
+    on the card and on the list row's second line."""
+    from opendeck.core.config import Endpoint
+    from opendeck.core.errors import OpenDeckError
+    from opendeck.gui.endpoints import REASON_ROLE
+
+    session = window.session
+    ep = session.add_endpoint(Endpoint(name="Dead box", host="127.0.0.1", port=free_port(),
+                                       contexts=["quote"], auto_reconnect=False))
+    assert window.current_id() == "demo"
+    assert ep.id not in window.panels  # no card exists yet to see the failure happen
+    try:
+        await session.open(ep.id, "quote")
+    except OpenDeckError:
+        pass  # the failure is the point; where it is reported is the core's business
+    await wait_until(lambda: session.context_state(ep.id, "quote") == "error", 10, "the failure")
+    reason = str(session.handle(ep.id, "quote").conn.last_error)
+    row = window.model.row_of(ep.id)
+    await wait_until(lambda: window.model.data(window.model.index(row), REASON_ROLE) == reason, 5,
+                     "the reason on the list row")
+    assert window.model.pill(ep.id)[0] == "error"
+
+    window.select(ep.id)
+    card = window.panel_for(ep.id).cards["quote"]
+    assert window.current_panel() is window.panel_for(ep.id)
+    assert card.pill.state == "error"
+    assert card.message.isVisible() and card.message.error and card.message.text() == reason
+    assert "cannot connect" in reason or "refused" in reason
+
+
+async def test_an_exception_in_an_async_slot_reaches_the_error_dialog(window, qtbot, monkeypatch):
+    """A bug inside a button's async slot is shown (traceback dialog), not lost in a task."""
+    from opendeck.gui.errors import ErrorReporter
+
+    rep = ErrorReporter()
+    monkeypatch.setattr(sys, "excepthook", rep.excepthook)  # what errors.install() does
+    card = window.panel_for("demo").cards["quote"]
+
+    async def broken() -> None:
+        await asyncio.sleep(0)  # fail after the slot's first await, inside its task
+        raise RuntimeError("boom inside an async slot")
+
+    monkeypatch.setattr(card, "connect_context", broken)
+    click(qtbot, card.connect_btn)
+    await wait_until(lambda: rep.dialog is not None and rep.dialog.isVisible(), 5, "the error dialog")
+    qtbot.addWidget(rep.dialog)
+    text = rep.dialog.text.toPlainText()
+    assert "boom inside an async slot" in text and "Traceback" in text and "broken" in text
+    rep.dialog.close()
+
+
+async def test_window_pause_and_resume_keep_sequence_numbers_contiguous(window, qtbot):
+    await connect(qtbot, window, "quote")
+    card = window.panel_for("demo").cards["quote"]
+    await subscribe(qtbot, card)
+    dock = window.pushlog
+    await wait_until(lambda: dock.model.rowCount() >= 5, 10, "push rows")
+    click(qtbot, dock.pause_button)
+    before = dock.model.rowCount()
+    await wait_until(lambda: dock.buffered >= 15, 10, "pushes buffered while paused")
+    assert dock.model.rowCount() == before
+    click(qtbot, dock.pause_button)
+    assert not dock.paused and dock.buffered == 0
+    seqs = [dock.model.seq(r) for r in range(dock.model.rowCount()) if not dock.model.is_marker(r)]
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))  # nothing lost, nothing twice
+    assert seqs[-1] == dock.last_seq == window.session.pushes.last_seq
+    assert dock.seen == dock.shown_total + dock.filtered_out + dock.skipped + dock.buffered
