@@ -234,6 +234,7 @@ class RttChart(QFrame):
     redrawn at most at 1 Hz)."""
 
     WINDOW_S = 300.0
+    MIN_WINDOW_S = 30.0
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -288,8 +289,10 @@ class RttChart(QFrame):
             xs = [p[0] for p in pts]
             ys = [p[1] for p in pts]
             self.curve.setData(xs, ys)
-            # a trailing window of wall-clock time (HH:MM:SS ticks), never a sub-second zoom
-            self.plot.setXRange(end - self.WINDOW_S, end, padding=0)
+            # a trailing window of wall-clock time (HH:MM:SS ticks), never a sub-second zoom;
+            # it grows with the data up to WINDOW_S so the first minute is not a sliver
+            span = min(self.WINDOW_S, max(self.MIN_WINDOW_S, end - xs[0]))
+            self.plot.setXRange(end - span, end, padding=0)
             self.plot.setYRange(0, max(1.0, max(ys) * 1.25), padding=0)
         else:
             self.curve.setData([], [])
