@@ -5,7 +5,7 @@
 #
 # Run as root (or with sudo available) on a Debian/Ubuntu machine; CI calls it from .ci/run
 # after the tests and packaging/build_deb.sh. Steps:
-#   1. apt-get install ./the.deb (pulls the Depends from the archive)
+#   1. dpkg -i the.deb (apt-get -f install pulls missing Depends from the archive)
 #   2. /usr/bin/opendeck --version must print the packaged version
 #   3. `opendeck gateway --port 0` must print "listening on ..."
 #   4. QT_QPA_PLATFORM=offscreen opendeck gui --self-test (window, demo gateway, handshake,
@@ -81,9 +81,14 @@ if dpkg-query -W -f='${Status}' "$PKG" 2>/dev/null | grep -q 'ok installed'; the
 fi
 t0=$(ms_now)
 INSTALLED=1
-if ! $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$DEB" > "$WORK/install.log" 2>&1; then
-    cat "$WORK/install.log" >&2
-    fail "apt-get install $DEB failed (missing Depends in the archive? run apt-get update)"
+# dpkg -i, as a user with the .deb in hand would; when Depends are missing dpkg leaves the
+# package unconfigured and apt-get -f pulls them from the archive and finishes the install.
+if ! $SUDO env DEBIAN_FRONTEND=noninteractive dpkg -i "$DEB" > "$WORK/install.log" 2>&1; then
+    note "dpkg -i left Depends missing; apt-get -f install fetches them"
+    if ! $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -f -y -qq >> "$WORK/install.log" 2>&1; then
+        cat "$WORK/install.log" >&2
+        fail "installing $DEB failed (missing Depends in the archive? run apt-get update)"
+    fi
 fi
 T_INSTALL=$(( $(ms_now) - t0 ))
 note "installed in ${T_INSTALL} ms"
