@@ -76,40 +76,23 @@ def run_quote(ft, args) -> None:
     counter = Counter({"quote": 2, "ticker": 2, "order_book": 2})
     max_lines = 3
 
-    class Quote(ft.StockQuoteHandlerBase):
-        def on_recv_rsp(self, rsp_pb):
-            ret, data = super().on_recv_rsp(rsp_pb)
-            if ret != ft.RET_OK:
-                emit("push_error", what="quote", msg=str(data))
+    def recording(base, what, fields):
+        """A futu handler class that reports the first pushes of one kind as JSON lines."""
+        class Handler(base):
+            def on_recv_rsp(self, rsp_pb):
+                ret, data = super().on_recv_rsp(rsp_pb)
+                if ret != ft.RET_OK:
+                    emit("push_error", what=what, msg=str(data))
+                elif counter.hit(what) <= max_lines:
+                    emit(what, **fields(data))
                 return ret, data
-            n = counter.hit("quote")
-            if n <= max_lines:
-                emit("quote", rows=records(data))
-            return ret, data
+        return Handler
 
-    class Ticker(ft.TickerHandlerBase):
-        def on_recv_rsp(self, rsp_pb):
-            ret, data = super().on_recv_rsp(rsp_pb)
-            if ret != ft.RET_OK:
-                emit("push_error", what="ticker", msg=str(data))
-                return ret, data
-            n = counter.hit("ticker")
-            if n <= max_lines:
-                emit("ticker", rows=records(data))
-            return ret, data
-
-    class Book(ft.OrderBookHandlerBase):
-        def on_recv_rsp(self, rsp_pb):
-            ret, data = super().on_recv_rsp(rsp_pb)
-            if ret != ft.RET_OK:
-                emit("push_error", what="order_book", msg=str(data))
-                return ret, data
-            n = counter.hit("order_book")
-            if n <= max_lines:
-                emit("order_book", code=data["code"], name=data.get("name"),
-                     bid=[list(x[:3]) for x in data["Bid"]],
-                     ask=[list(x[:3]) for x in data["Ask"]])
-            return ret, data
+    Quote = recording(ft.StockQuoteHandlerBase, "quote", lambda d: {"rows": records(d)})
+    Ticker = recording(ft.TickerHandlerBase, "ticker", lambda d: {"rows": records(d)})
+    Book = recording(ft.OrderBookHandlerBase, "order_book", lambda d: {
+        "code": d["code"], "name": d.get("name"),
+        "bid": [list(x[:3]) for x in d["Bid"]], "ask": [list(x[:3]) for x in d["Ask"]]})
 
     class Notify(ft.SysNotifyHandlerBase):
         def on_recv_rsp(self, rsp_pb):
