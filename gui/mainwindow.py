@@ -13,14 +13,16 @@ import html
 import platform
 import sys
 import time
+from collections import deque
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QCheckBox, QDockWidget, QFileDialog, QHBoxLayout, QLabel,
-                               QMainWindow, QMessageBox, QPlainTextEdit, QPushButton, QSplitter,
-                               QStackedWidget, QVBoxLayout, QWidget)
+from PySide6.QtGui import (QAction, QColor, QGuiApplication, QKeySequence, QShortcut,
+                           QTextCharFormat, QTextCursor)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDockWidget, QFileDialog, QHBoxLayout,
+                               QLabel, QLineEdit, QMainWindow, QMessageBox, QPlainTextEdit,
+                               QPushButton, QSplitter, QStackedWidget, QVBoxLayout, QWidget)
 
 from opendeck.core import __version__, config
 from opendeck.core.config import Endpoint
@@ -39,9 +41,16 @@ DEFAULT_SUBTYPES = ["basic", "ticker", "orderbook"]
 
 
 class ConnectionLogDock(QDockWidget):
-    """State changes, handshakes, errors, reconnects, with timestamps (heartbeats optional)."""
+    """State changes, handshakes, errors, reconnects, with timestamps (heartbeats optional).
+
+    A failure that ends in a reconnect (or a close) is one line: the error event is held for a
+    moment and folded into the state change that follows it on the same context when that
+    change's reason repeats the error. Every line is also kept (with its endpoint id) in a
+    capped deque, so the endpoint and text filters can rebuild the view at any time.
+    """
 
     MAX_LINES = 5000
+    FOLD_WAIT_MS = 1000  # how long an error waits for the state change it may fold into
 
     def __init__(self, session, parent=None) -> None:
         super().__init__("Connection log", parent)
@@ -52,10 +61,25 @@ class ConnectionLogDock(QDockWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(4)
         bar = QHBoxLayout()
+        self.endpoint_filter = QComboBox()
+        self.endpoint_filter.setObjectName("logEndpointFilter")
+        self.endpoint_filter.setToolTip("Only lines of this endpoint")
+        self.endpoint_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.endpoint_filter.addItem("All endpoints", None)
+        bar.addWidget(self.endpoint_filter)
+        self.text_filter = QLineEdit()
+        self.text_filter.setObjectName("logTextFilter")
+        self.text_filter.setPlaceholderText("Filter lines (text, any case)")
+        self.text_filter.setClearButtonEnabled(True)
+        self.text_filter.setMaximumWidth(320)
+        bar.addWidget(self.text_filter, 1)
         self.heartbeats = QCheckBox("Heartbeats")
         self.heartbeats.setObjectName("logHeartbeats")
         self.heartbeats.setToolTip("Also log every KeepAlive round trip (missed beats are always logged)")
         bar.addWidget(self.heartbeats)
+        self.shown_label = QLabel()
+        self.shown_label.setObjectName("logShown")
+        bar.addWidget(self.shown_label)
         bar.addStretch(1)
         self.clear_btn = QPushButton("Clear")
         self.clear_btn.setObjectName("connectionLogClear")
@@ -69,22 +93,116 @@ class ConnectionLogDock(QDockWidget):
         self.text.setFont(fixed_font())
         self.text.setCenterOnScroll(False)
         layout.addWidget(self.text, 1)
-        self.clear_btn.clicked.connect(self.text.clear)
+        self.clear_btn.clicked.connect(self.clear)
+        self.endpoint_filter.currentIndexChanged.connect(lambda _i: self.rebuild())
+        self.text_filter.textChanged.connect(lambda _t: self.rebuild())
         self.setWidget(body)
         self.lines = 0
+        # (endpoint id, line, colour) of the last MAX_LINES lines, filtered or not
+        self.entries: deque[tuple[str, str, str | None]] = deque(maxlen=self.MAX_LINES)
+        # (endpoint, context) -> (error event, endpoint name, deadline): errors waiting to fold
+        self.pending: dict[tuple[str, str], tuple[Any, str, float]] = {}
+        self.fold_timer = QTimer(self)
+        self.fold_timer.setObjectName("logFoldTimer")
+        self.fold_timer.setSingleShot(True)
+        self.fold_timer.timeout.connect(self.flush_pending)
+        self._update_shown()
 
+    # ------------------------------------------------------------------ endpoints
+    def set_endpoints(self, endpoints: dict) -> None:
+        """Keep the endpoint combo in step with the session's endpoints (kept by id)."""
+        combo = self.endpoint_filter
+        wanted = [(ep_id, ep.name) for ep_id, ep in endpoints.items()]
+        have = [(combo.itemData(i), combo.itemText(i)) for i in range(1, combo.count())]
+        if wanted == have:
+            return
+        current = combo.currentData()
+        combo.blockSignals(True)
+        try:
+            while combo.count() > 1:
+                combo.removeItem(1)
+            for ep_id, name in wanted:
+                combo.addItem(name, ep_id)
+            ix = combo.findData(current) if current is not None else 0
+            combo.setCurrentIndex(max(0, ix))
+        finally:
+            combo.blockSignals(False)
+        if current is not None and combo.currentData() != current:
+            self.rebuild()  # the filtered endpoint is gone: back to every line
+
+    # ------------------------------------------------------------------ events
     def add(self, ev, endpoint_name: str) -> None:
         if ev.kind == "heartbeat" and ev.data.get("rtt_ms") is not None and not self.heartbeats.isChecked():
             return
-        t = time.localtime(ev.time)
-        stamp = time.strftime("%H:%M:%S", t) + f".{int((ev.time % 1) * 1000):03d}"
-        where = endpoint_name + (f" / {CONTEXT_LABELS.get(ev.context, ev.context)}" if ev.context else "")
+        key = (ev.endpoint, ev.context)
+        held = self.pending.pop(key, None)
+        if held is not None:
+            err, err_name, _deadline = held
+            folded = self._fold(err, ev)
+            if folded is not None:
+                kind, text = folded
+                where = self._where(err_name, ev.context)
+                self._write(ev.endpoint, f"{self._stamp(err.time)}  {kind:<9} {where}: {text}",
+                            theme.colors().error_text)
+                return
+            self._write_event(err, err_name)
+        if ev.kind == "error" and ev.context:
+            self.pending[key] = (ev, endpoint_name, time.monotonic() + self.FOLD_WAIT_MS / 1000)
+            if not self.fold_timer.isActive():
+                self.fold_timer.start(self.FOLD_WAIT_MS)
+            return
+        self._write_event(ev, endpoint_name)
+
+    @staticmethod
+    def _fold(err, ev) -> tuple[str, str] | None:
+        """(kind, text) of the one line for ``err`` followed by the state change ``ev``, or None
+        if they are not about the same failure."""
+        if ev.kind != "state" or ev.data.get("new") not in ("reconnecting", "closed"):
+            return None
+        reason = str(ev.data.get("reason") or "")
+        if not err.message or err.message not in reason:
+            return None
+        if ev.data["new"] == "closed":
+            return "closed", reason
+        retry = ev.data.get("retry_in")
+        if retry is not None:
+            # the core says "retry in 1.0 s: <error>": keep one countdown, the precise one
+            prefix, sep, rest = reason.partition(": ")
+            if sep and prefix.startswith("retry in ") and prefix.endswith(" s"):
+                reason = rest
+            return "reconnect", f"retry in {retry:.1f} s: {reason}"
+        return "reconnect", reason
+
+    def flush_pending(self) -> None:
+        """Write the errors whose wait is over (all of them if the window is going)."""
+        now = time.monotonic()
+        for key, (err, name, deadline) in list(self.pending.items()):
+            if deadline <= now:
+                del self.pending[key]
+                self._write_event(err, name)
+        if self.pending:
+            left = min(d for _e, _n, d in self.pending.values()) - now
+            self.fold_timer.start(max(1, int(left * 1000) + 1))
+
+    def flush_all(self) -> None:
+        for err, name, _deadline in list(self.pending.values()):
+            self._write_event(err, name)
+        self.pending.clear()
+        self.fold_timer.stop()
+
+    @staticmethod
+    def _stamp(t: float) -> str:
+        return time.strftime("%H:%M:%S", time.localtime(t)) + f".{int((t % 1) * 1000):03d}"
+
+    @staticmethod
+    def _where(endpoint_name: str, context: str, sep: str = " / ") -> str:
+        return endpoint_name + (f"{sep}{CONTEXT_LABELS.get(context, context)}" if context else "")
+
+    def _write_event(self, ev, endpoint_name: str) -> None:
         kind = ev.kind
         if kind == "state" and ev.data.get("new") == "reconnecting":
             kind = "reconnect"
-        line = f"{stamp}  {kind:<9} {where}: {ev.message}"
-        bar = self.text.verticalScrollBar()
-        at_bottom = bar.value() >= bar.maximum() - 2
+        line = f"{self._stamp(ev.time)}  {kind:<9} {self._where(endpoint_name, ev.context)}: {ev.message}"
         colour = None
         c = theme.colors()
         if ev.kind == "error" or (ev.kind == "heartbeat" and ev.data.get("rtt_ms") is None):
@@ -93,12 +211,76 @@ class ConnectionLogDock(QDockWidget):
             colour = theme.pill_colors("reconnecting")[0]
         elif ev.kind == "handshake":
             colour = theme.pill_colors("ready")[0] if not c.dark else "#81c784"
+        self._write(ev.endpoint, line, colour)
+
+    def _write(self, endpoint_id: str, line: str, colour: str | None) -> None:
+        self.entries.append((endpoint_id, line, colour))
+        self.lines += 1
+        if self._matches(endpoint_id, line):
+            bar = self.text.verticalScrollBar()
+            at_bottom = bar.value() >= bar.maximum() - 2
+            self._append(line, colour)
+            if at_bottom:
+                bar.setValue(bar.maximum())
+                self.text.horizontalScrollBar().setValue(0)
+        self._update_shown()
+
+    def _append(self, line: str, colour: str | None) -> None:
         style = "white-space:pre;" + (f"color:{colour};" if colour else "")
         self.text.appendHtml(f'<span style="{style}">{html.escape(line)}</span>')
-        self.lines += 1
-        if at_bottom:
-            bar.setValue(bar.maximum())
-            self.text.horizontalScrollBar().setValue(0)
+
+    # ------------------------------------------------------------------ filters
+    def filtering(self) -> bool:
+        return self.endpoint_filter.currentData() is not None or bool(self.text_filter.text())
+
+    def _matches(self, endpoint_id: str, line: str) -> bool:
+        want = self.endpoint_filter.currentData()
+        if want is not None and endpoint_id != want:
+            return False
+        needle = self.text_filter.text().casefold()
+        return not needle or needle in line.casefold()
+
+    def rebuild(self) -> None:
+        """Show the kept lines that pass the filters (low rate: a rebuild is cheap)."""
+        self.text.setUpdatesEnabled(False)
+        try:
+            self.text.clear()
+            cursor = QTextCursor(self.text.document())  # 5x faster than appendHtml per line
+            cursor.beginEditBlock()
+            first = True
+            for endpoint_id, line, colour in self.entries:
+                if self._matches(endpoint_id, line):
+                    if not first:
+                        cursor.insertBlock()
+                    first = False
+                    fmt = QTextCharFormat()
+                    if colour:
+                        fmt.setForeground(QColor(colour))
+                    cursor.insertText(line, fmt)
+            cursor.endEditBlock()
+        finally:
+            self.text.setUpdatesEnabled(True)
+        bar = self.text.verticalScrollBar()
+        bar.setValue(bar.maximum())
+        self.text.horizontalScrollBar().setValue(0)
+        self._update_shown()
+
+    def _update_shown(self) -> None:
+        if self.filtering():
+            shown = sum(1 for e, line, _c in self.entries if self._matches(e, line))
+            self.shown_label.setText(f"{shown:,} of {len(self.entries):,} lines")
+        else:
+            self.shown_label.setText("")
+
+    def clear(self) -> None:
+        self.flush_all()
+        self.entries.clear()
+        self.text.clear()
+        self._update_shown()
+
+    def visible_lines(self) -> list[str]:
+        text = self.text.toPlainText()
+        return text.split("\n") if text else []
 
     def plain_text(self) -> str:
         return self.text.toPlainText()
@@ -178,6 +360,7 @@ class MainWindow(QMainWindow):
         self._default_geometry = self.saveGeometry()
         self.restore_layout()
 
+        self.connlog.set_endpoints(session.endpoints)
         self._unsubscribe = session.subscribe(self._on_event)
         self.timer = QTimer(self)
         self.timer.setObjectName("uiTick")
@@ -364,6 +547,7 @@ class MainWindow(QMainWindow):
             if ev.kind == "heartbeat":
                 return
             if ev.kind == "endpoints":
+                self.connlog.set_endpoints(self.session.endpoints)
                 current = self.current_id()
                 self.model.reload()  # a reset loses the current row: put it back
                 if current in self.session.endpoints and self.current_id() != current:
@@ -691,6 +875,7 @@ class MainWindow(QMainWindow):
             except RuntimeError:  # no running loop (e.g. torn down by a test harness): just close
                 self.shut_down = True
                 self._unsubscribe()
+                self.connlog.flush_all()
                 self.close()
                 return None
             self._shutdown_task = spawn(self.shutdown(), name="shutdown")
@@ -717,6 +902,7 @@ class MainWindow(QMainWindow):
                   file=sys.stderr)
         self.shut_down = True
         self._unsubscribe()
+        self.connlog.flush_all()
         self.pushlog.timer.stop()
         self.close()
         self.closed.emit()

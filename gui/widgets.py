@@ -351,6 +351,9 @@ class StateBook:
             return state, text, f"connected to {where}"
         if state in ("connecting", "handshaking"):
             return state, text, f"{state} to {where}"
+        if state == "disconnected" and h is not None and h.state.value == "closing":
+            # the core counts CLOSING as disconnected; say so, or a disabled Connect is a riddle
+            return state, PILL_TEXT["closing"], f"closing the connection to {where}"
         return state, text, "disconnected" if h is not None else "not connected"
 
     def endpoint_pill(self, endpoint_id: str) -> tuple[str, str, str]:

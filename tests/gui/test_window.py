@@ -7,6 +7,7 @@ with timeouts (``wait_until``); there are no sleeps and no timing assertions.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import os
 import socket
@@ -20,6 +21,7 @@ from PySide6.QtGui import QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QCheckBox, QPushButton, QToolButton
 
 from opendeck.core import config
+from opendeck.core.errors import OpenDeckError
 from opendeck.gui.connections import DASH
 from opendeck.gui.pushlog import COL_SECURITY
 
@@ -665,3 +667,154 @@ async def test_window_pause_and_resume_keep_sequence_numbers_contiguous(window, 
     assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))  # nothing lost, nothing twice
     assert seqs[-1] == dock.last_seq == window.session.pushes.last_seq
     assert dock.seen == dock.shown_total + dock.filtered_out + dock.skipped + dock.buffered
+
+
+# ------------------------------------------------------------------------------------ connection log
+
+def log_lines(window) -> list[str]:
+    return window.connlog.visible_lines()
+
+
+async def test_a_failed_reconnect_is_one_folded_line(window, qtbot):
+    """Error + "reconnecting, retry in ...: <the same error>" is one line, not two or three;
+    every failure the core reported is in the log exactly once, with its reason."""
+    from opendeck.core.config import Endpoint
+
+    session = window.session
+    port = free_port()
+    ep = session.add_endpoint(Endpoint(name="Dead box", host="127.0.0.1", port=port,
+                                       contexts=["quote"], auto_reconnect=True))
+    errors = []
+    unsubscribe = session.subscribe(
+        lambda ev: errors.append(ev.message) if ev.kind == "error" and ev.endpoint == ep.id else None)
+    try:
+        with contextlib.suppress(OpenDeckError):
+            await session.open(ep.id, "quote")  # fails; the retries go on in the background
+
+        def folded() -> list[str]:
+            return [x for x in log_lines(window) if "reconnect Dead box / Quote: retry in " in x]
+
+        # two folded lines: the first failure and a failed *re*connect
+        await wait_until(lambda: len(folded()) >= 2, 15, "two folded failures",
+                         lambda: "\n".join(log_lines(window)[-8:]))
+        await session.close(ep.id, "quote")  # no more retries; anything held is written now
+    finally:
+        unsubscribe()
+    reason = errors[0]
+    assert f"127.0.0.1:{port}" in reason and "refused" in reason
+    lines = [x for x in log_lines(window) if "Dead box" in x]
+    with_reason = [x for x in lines if reason in x]
+    # each failure once: the folded line, or (for one cut short by the close) the error line
+    assert len(with_reason) == len(errors), "\n".join(lines)
+    assert len(folded()) >= len(errors) - 1
+    assert all(reason in x for x in folded())
+    # no reconnect line without its reason: the error was folded into it
+    assert all(reason in x for x in lines if " reconnect " in x), "the reconnect was folded"
+    assert sum(" error " in x for x in lines) <= 1
+    first = folded()[0]
+    stamp, rest = first.split("  ", 1)
+    assert len(stamp) == 12 and stamp[2] == ":" and stamp[8] == "."  # HH:MM:SS.mmm
+    assert rest.startswith("reconnect Dead box / Quote: retry in ")
+    assert rest.endswith(f" s: {reason}")
+    # the other facts are still there: the attempts, and the close
+    assert any("connecting to 127.0.0.1" in x for x in lines)
+    assert any("closed by user" in x for x in lines)
+
+
+async def test_a_failure_without_reconnect_folds_into_the_close(window, qtbot):
+    from opendeck.core.config import Endpoint
+
+    session = window.session
+    port = free_port()
+    ep = session.add_endpoint(Endpoint(name="Dead box", host="127.0.0.1", port=port,
+                                       contexts=["quote"], auto_reconnect=False))
+    with contextlib.suppress(OpenDeckError):
+        await session.open(ep.id, "quote")
+    await wait_until(lambda: session.context_state(ep.id, "quote") == "error", 10, "the failure")
+    reason = str(session.handle(ep.id, "quote").conn.last_error)
+    await wait_until(lambda: any("closed    Dead box / Quote: " in x for x in log_lines(window)),
+                     5, "the folded line", lambda: "\n".join(log_lines(window)[-5:]))
+    lines = [x for x in log_lines(window) if "Dead box" in x]
+    assert sum(reason in x for x in lines) == 1, "\n".join(lines)
+    assert next(x for x in lines if reason in x).endswith(f"closed    Dead box / Quote: {reason}")
+
+
+async def test_connection_log_filters_by_endpoint_and_text(window, qtbot):
+    from opendeck.core.config import Endpoint
+
+    session = window.session
+    dock = window.connlog
+    dock.show()
+    dock.raise_()
+    combo, text = dock.endpoint_filter, dock.text_filter
+    assert combo.itemText(0) == "All endpoints" and combo.count() == 1 + len(session.endpoints)
+    other = session.add_endpoint(Endpoint(name="Other box", host="127.0.0.1", port=free_port(),
+                                          contexts=["quote"]))
+    # the combo follows the endpoint list
+    await wait_until(lambda: combo.findData(other.id) > 0, 5, "the new endpoint in the combo")
+    assert combo.itemText(combo.findData(other.id)) == "Other box"
+
+    session.log("hello from the demo", "demo", "quote")
+    session.log("hello from the other box", other.id, "quote")
+    session.log("a global note")
+    await wait_until(lambda: "a global note" in dock.plain_text(), 5, "the lines")
+
+    combo.setCurrentIndex(combo.findData(other.id))
+    assert "hello from the other box" in dock.plain_text()
+    assert "hello from the demo" not in dock.plain_text()
+    assert "a global note" not in dock.plain_text()
+    assert dock.shown_label.text().endswith(f"of {len(dock.entries)} lines")
+    # lines arriving while the filter is set are filtered too
+    session.log("second line of the demo", "demo", "quote")
+    session.log("second line of the other box", other.id, "quote")
+    await wait_until(lambda: "second line of the other box" in dock.plain_text(), 5, "a new line")
+    assert "second line of the demo" not in dock.plain_text()
+
+    combo.setCurrentIndex(0)  # all endpoints: everything is back, in order
+    log = dock.plain_text()
+    order = ["hello from the demo", "hello from the other box", "a global note",
+             "second line of the demo", "second line of the other box"]
+    assert [log.index(x) for x in order] == sorted(log.index(x) for x in order)
+    assert dock.shown_label.text() == ""
+
+    qtbot.keyClicks(text, "SECOND line")  # case-insensitive substring, typed as a person would
+    assert dock.visible_lines() and all("second line" in x for x in dock.visible_lines())
+    assert len(dock.visible_lines()) == 2
+    session.log("Another SECOND LINE", "demo", "")
+    session.log("not this one", "demo", "")
+    await wait_until(lambda: "Another SECOND LINE" in dock.plain_text(), 5, "a new matching line")
+    assert "not this one" not in dock.plain_text()
+
+    combo.setCurrentIndex(combo.findData("demo"))  # both filters at once
+    assert len(dock.visible_lines()) == 2
+    assert all("demo" in x.lower() or "Demo" in x for x in dock.visible_lines())
+
+    text.clear()
+    combo.setCurrentIndex(combo.findData(other.id))
+    await session.remove_endpoint(other.id)  # the filtered endpoint goes: back to all
+    await wait_until(lambda: combo.findData(other.id) < 0, 5, "the endpoint out of the combo")
+    assert combo.currentIndex() == 0
+    assert "not this one" in dock.plain_text() and "hello from the other box" in dock.plain_text()
+
+    click(qtbot, dock.clear_btn)
+    assert dock.plain_text() == "" and not dock.entries
+
+
+async def test_a_closing_context_says_closing(window, qtbot):
+    """While the core closes a context its state counts as disconnected; the card says closing."""
+    from opendeck.core.client.connection import State
+
+    await connect(qtbot, window, "quote")
+    card = window.panel_for("demo").cards["quote"]
+    conn = card.handle.conn
+    real = conn.state
+    conn.state = State.CLOSING  # what Connection.close() sets while the stream shuts down
+    try:
+        card.refresh_state()
+        assert card.pill.text() == "closing"
+        assert card.pill.state == "disconnected"  # grey
+        assert not card.connect_btn.isEnabled() and not card.disconnect_btn.isEnabled()
+    finally:
+        conn.state = real
+    card.refresh_state()
+    assert card.pill.text() == "ready"
