@@ -137,9 +137,16 @@ def build_window(session, mode: str, row_cap: int):
 
     if mode in ("auto", "window"):
         try:
-            from opendeck.gui.mainwindow import MainWindow  # written by the window helper
+            from PySide6.QtCore import QSettings
 
-            win = MainWindow(session)
+            from opendeck.gui.mainwindow import MainWindow
+
+            # a throwaway layout and profile file: a benchmark leaves the user's config alone
+            scratch = Path(tempfile.mkdtemp(prefix="opendeck-flood-ui-"))
+            win = MainWindow(session, profiles_path=scratch / "endpoints.toml",
+                             settings=QSettings(str(scratch / "window.ini"),
+                                                QSettings.Format.IniFormat),
+                             save_profiles=False)
         except Exception as exc:  # noqa: BLE001 - not there yet, or another signature
             if mode == "window":
                 raise
