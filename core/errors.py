@@ -36,7 +36,52 @@ class CipherError(OpenDeckError):
 
 
 class HandshakeError(OpenDeckError):
-    """InitConnect failed or was refused."""
+    """InitConnect (or InitWebSocket) failed or was refused."""
+
+
+class PermanentHandshakeError(HandshakeError):
+    """A handshake failure that retrying cannot fix: the user has to change a setting.
+
+    The window stops in an error state with the fix; headless modes retry on a slow cap.
+    ``field`` names the endpoint setting to change (``encryption``, ``websocket_key``, ...).
+    """
+
+    field = ""
+
+    def __init__(self, message: str, *, field: str = "") -> None:
+        super().__init__(message)
+        if field:
+            self.field = field
+
+
+class EncryptionMismatch(PermanentHandshakeError):
+    """OpenDeck and the gateway disagree on RSA (one has a key, the other not)."""
+
+    field = "rsa_key"
+
+
+class BadRsaKey(PermanentHandshakeError):
+    """The RSA key is not the one the gateway uses (its reply cannot be decrypted)."""
+
+    field = "rsa_key"
+
+
+class KeyRefused(PermanentHandshakeError):
+    """The WebSocket gateway refused the key."""
+
+    field = "websocket_key"
+
+
+class LoginRefused(PermanentHandshakeError):
+    """The gateway answered the handshake with a refusal (retType != 0)."""
+
+
+class TransportError(OpenDeckError):
+    """The transport below the protocol failed: TLS, a WebSocket upgrade, a frame type."""
+
+
+class JournalError(OpenDeckError):
+    """The journal cannot write (disk full, read-only, locked): pushes are no longer saved."""
 
 
 class RequestError(OpenDeckError):
@@ -63,3 +108,8 @@ class NotConnected(OpenDeckError):
 
 class ConfigError(OpenDeckError):
     """An endpoint profile or a command-line value is invalid."""
+
+
+def is_permanent(error: BaseException) -> bool:
+    """True for failures that retrying cannot fix (see :class:`PermanentHandshakeError`)."""
+    return isinstance(error, PermanentHandshakeError)
