@@ -92,6 +92,17 @@ SCHEMAS = frozenset((
     "Trd_UpdateOrder", "Trd_UpdateOrderFill",
     "Qot_Sub", "Qot_RegQotPush", "Qot_GetSubInfo", "Qot_GetBasicQot", "Qot_UpdateBasicQot",
     "Qot_UpdateKL", "Qot_UpdateRT", "Qot_UpdateTicker", "Qot_UpdateOrderBook", "Qot_UpdateBroker",
+    # quote pulls (issue 11)
+    "Qot_GetSecuritySnapshot", "Qot_GetOrderBook", "Qot_GetTicker", "Qot_GetRT", "Qot_GetKL",
+    "Qot_RequestHistoryKL", "Qot_GetBroker", "Qot_GetStaticInfo", "Qot_RequestTradeDate",
+    "Qot_GetMarketState", "Qot_GetPlateSet", "Qot_GetPlateSecurity", "Qot_GetCapitalFlow",
+    "Qot_GetCapitalDistribution", "Qot_GetOwnerPlate", "Qot_GetOptionChain", "Qot_GetReference",
+    "Qot_GetUserSecurity", "Qot_GetPriceReminder", "Qot_RequestHistoryKLQuota",
+    "Qot_RequestRehab",
+    # trade pulls and actions (issue 11)
+    "Trd_GetFunds", "Trd_GetPositionList", "Trd_GetOrderList", "Trd_GetOrderFillList",
+    "Trd_GetHistoryOrderList", "Trd_GetHistoryOrderFillList", "Trd_ModifyOrder",
+    "Trd_GetMaxTrdQtys", "Trd_FlowSummary", "Trd_GetOrderFee",
 ))
 
 
@@ -144,6 +155,37 @@ QOT_UPDATE_RT = 3009
 QOT_UPDATE_TICKER = 3011
 QOT_UPDATE_ORDER_BOOK = 3013
 QOT_UPDATE_BROKER = 3015
+TRD_GET_FUNDS = 2101
+TRD_GET_POSITION_LIST = 2102
+TRD_GET_MAX_TRD_QTYS = 2111
+TRD_GET_ORDER_LIST = 2201
+TRD_MODIFY_ORDER = 2205
+TRD_GET_ORDER_FILL_LIST = 2211
+TRD_GET_HISTORY_ORDER_LIST = 2221
+TRD_GET_HISTORY_ORDER_FILL_LIST = 2222
+TRD_GET_ORDER_FEE = 2225
+TRD_FLOW_SUMMARY = 2226
+QOT_GET_KL = 3006
+QOT_GET_RT = 3008
+QOT_GET_TICKER = 3010
+QOT_GET_ORDER_BOOK = 3012
+QOT_GET_BROKER = 3014
+QOT_REQUEST_HISTORY_KL = 3103
+QOT_REQUEST_HISTORY_KL_QUOTA = 3104
+QOT_REQUEST_REHAB = 3105
+QOT_GET_STATIC_INFO = 3202
+QOT_GET_SECURITY_SNAPSHOT = 3203
+QOT_GET_PLATE_SET = 3204
+QOT_GET_PLATE_SECURITY = 3205
+QOT_GET_REFERENCE = 3206
+QOT_GET_OWNER_PLATE = 3207
+QOT_GET_OPTION_CHAIN = 3209
+QOT_GET_CAPITAL_FLOW = 3211
+QOT_GET_CAPITAL_DISTRIBUTION = 3212
+QOT_GET_USER_SECURITY = 3213
+QOT_REQUEST_TRADE_DATE = 3219
+QOT_GET_PRICE_REMINDER = 3221
+QOT_GET_MARKET_STATE = 3223
 
 
 def info(proto_id: int) -> ProtoInfo:

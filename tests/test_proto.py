@@ -22,6 +22,15 @@ NAMES = [
     "Qot_UpdateRT", "Qot_UpdateBroker",
     "Trd_Common", "Trd_GetAccList", "Trd_UnlockTrade", "Trd_SubAccPush", "Trd_PlaceOrder",
     "Trd_UpdateOrder", "Trd_UpdateOrderFill", "Trd_Notify",
+    # pulls for the 51 futu-api calls (issue 11)
+    "Qot_GetSecuritySnapshot", "Qot_GetOrderBook", "Qot_GetTicker", "Qot_GetRT", "Qot_GetKL",
+    "Qot_RequestHistoryKL", "Qot_GetBroker", "Qot_GetStaticInfo", "Qot_RequestTradeDate",
+    "Qot_GetMarketState", "Qot_GetPlateSet", "Qot_GetPlateSecurity", "Qot_GetCapitalFlow",
+    "Qot_GetCapitalDistribution", "Qot_GetOwnerPlate", "Qot_GetOptionChain", "Qot_GetReference",
+    "Qot_GetUserSecurity", "Qot_GetPriceReminder", "Qot_RequestHistoryKLQuota", "Qot_RequestRehab",
+    "Trd_GetFunds", "Trd_GetPositionList", "Trd_GetOrderList", "Trd_GetOrderFillList",
+    "Trd_GetHistoryOrderList", "Trd_GetHistoryOrderFillList", "Trd_ModifyOrder",
+    "Trd_GetMaxTrdQtys", "Trd_FlowSummary", "Trd_GetOrderFee",
 ]
 COMMON_FILES = {"Common", "Qot_Common", "Trd_Common"}
 PUSH_ONLY = {
@@ -249,3 +258,27 @@ def test_coexists_with_a_foreign_bare_common_proto():
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
+
+
+def test_every_schema_file_is_in_the_catalog_with_its_id():
+    """Each enveloped file is named by one catalog id, so the gateway and the decoder find it."""
+    from opendeck.core import catalog
+    for name in ENVELOPED:
+        if name == "Trd_Notify":  # no proto id is wired for it (protocol.md §6)
+            continue
+        assert name in catalog.SCHEMAS, name
+        info = catalog.BY_NAME[name]
+        assert catalog.module(info.proto_id) is pb2(name)
+
+
+def test_pull_field_spot_checks():
+    """A few numbers that futu-api's parser depends on (issue 11 pulls)."""
+    kl = pb2("Qot_RequestHistoryKL").C2S.DESCRIPTOR.fields_by_name
+    assert kl["maxAckKLNum"].number == 6 and kl["nextReqKey"].number == 8
+    assert pb2("Qot_RequestHistoryKL").S2C.DESCRIPTOR.fields_by_name["nextReqKey"].number == 3
+    mod = pb2("Trd_ModifyOrder").C2S.DESCRIPTOR.fields_by_name
+    assert mod["forAll"].number == 5 and mod["modifyOrderOp"].number == 4
+    funds = pb2("Trd_Common").Funds.DESCRIPTOR.fields_by_name
+    assert funds["power"].is_required and funds["cashInfoList"].number == 15
+    static = pb2("Qot_Common").SecurityStaticBasic.DESCRIPTOR.fields_by_name
+    assert static["lotSize"].number == 3 and static["secType"].number == 4

@@ -119,6 +119,129 @@ class QotRight(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     QotRight_SF: _ClassVar[QotRight]
     QotRight_No: _ClassVar[QotRight]
     QotRight_Level3: _ClassVar[QotRight]
+
+class SecurityType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SecurityType_Unknown: _ClassVar[SecurityType]
+    SecurityType_Bond: _ClassVar[SecurityType]
+    SecurityType_Bwrt: _ClassVar[SecurityType]
+    SecurityType_Eqty: _ClassVar[SecurityType]
+    SecurityType_Trust: _ClassVar[SecurityType]
+    SecurityType_Warrant: _ClassVar[SecurityType]
+    SecurityType_Index: _ClassVar[SecurityType]
+    SecurityType_Plate: _ClassVar[SecurityType]
+    SecurityType_Drvt: _ClassVar[SecurityType]
+    SecurityType_PlateSet: _ClassVar[SecurityType]
+    SecurityType_Future: _ClassVar[SecurityType]
+    SecurityType_Forex: _ClassVar[SecurityType]
+    SecurityType_Crypto: _ClassVar[SecurityType]
+
+class PlateSetType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PlateSetType_All: _ClassVar[PlateSetType]
+    PlateSetType_Industry: _ClassVar[PlateSetType]
+    PlateSetType_Region: _ClassVar[PlateSetType]
+    PlateSetType_Concept: _ClassVar[PlateSetType]
+    PlateSetType_Other: _ClassVar[PlateSetType]
+
+class WarrantType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    WarrantType_Unknown: _ClassVar[WarrantType]
+    WarrantType_Buy: _ClassVar[WarrantType]
+    WarrantType_Sell: _ClassVar[WarrantType]
+    WarrantType_Bull: _ClassVar[WarrantType]
+    WarrantType_Bear: _ClassVar[WarrantType]
+    WarrantType_InLine: _ClassVar[WarrantType]
+
+class OptionType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    OptionType_Unknown: _ClassVar[OptionType]
+    OptionType_Call: _ClassVar[OptionType]
+    OptionType_Put: _ClassVar[OptionType]
+
+class TradeDateMarket(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TradeDateMarket_Unknown: _ClassVar[TradeDateMarket]
+    TradeDateMarket_HK: _ClassVar[TradeDateMarket]
+    TradeDateMarket_US: _ClassVar[TradeDateMarket]
+    TradeDateMarket_CN: _ClassVar[TradeDateMarket]
+    TradeDateMarket_NT: _ClassVar[TradeDateMarket]
+    TradeDateMarket_ST: _ClassVar[TradeDateMarket]
+    TradeDateMarket_JP_Future: _ClassVar[TradeDateMarket]
+    TradeDateMarket_SG_Future: _ClassVar[TradeDateMarket]
+    TradeDateMarket_SG: _ClassVar[TradeDateMarket]
+    TradeDateMarket_MY: _ClassVar[TradeDateMarket]
+    TradeDateMarket_JP: _ClassVar[TradeDateMarket]
+
+class TradeDateType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TradeDateType_Whole: _ClassVar[TradeDateType]
+    TradeDateType_Morning: _ClassVar[TradeDateType]
+    TradeDateType_Afternoon: _ClassVar[TradeDateType]
+
+class SecurityStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SecurityStatus_Unknown: _ClassVar[SecurityStatus]
+    SecurityStatus_Normal: _ClassVar[SecurityStatus]
+    SecurityStatus_Listing: _ClassVar[SecurityStatus]
+    SecurityStatus_Purchasing: _ClassVar[SecurityStatus]
+    SecurityStatus_Subscribing: _ClassVar[SecurityStatus]
+    SecurityStatus_BeforeDrakTradeOpening: _ClassVar[SecurityStatus]
+    SecurityStatus_DrakTrading: _ClassVar[SecurityStatus]
+    SecurityStatus_DrakTradeEnd: _ClassVar[SecurityStatus]
+    SecurityStatus_ToBeOpen: _ClassVar[SecurityStatus]
+    SecurityStatus_Suspended: _ClassVar[SecurityStatus]
+    SecurityStatus_Called: _ClassVar[SecurityStatus]
+    SecurityStatus_ExpiredLastTradingDate: _ClassVar[SecurityStatus]
+    SecurityStatus_Expired: _ClassVar[SecurityStatus]
+    SecurityStatus_Delisted: _ClassVar[SecurityStatus]
+    SecurityStatus_ChangeToTemporaryCode: _ClassVar[SecurityStatus]
+    SecurityStatus_TemporaryCodeTradeEnd: _ClassVar[SecurityStatus]
+    SecurityStatus_ChangedPlateTradeEnd: _ClassVar[SecurityStatus]
+    SecurityStatus_ChangedCodeTradeEnd: _ClassVar[SecurityStatus]
+    SecurityStatus_RecoverableCircuitBreaker: _ClassVar[SecurityStatus]
+    SecurityStatus_UnRecoverableCircuitBreaker: _ClassVar[SecurityStatus]
+    SecurityStatus_AfterCombination: _ClassVar[SecurityStatus]
+    SecurityStatus_AfterTransation: _ClassVar[SecurityStatus]
+
+class CompanyAct(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CompanyAct_None: _ClassVar[CompanyAct]
+    CompanyAct_Split: _ClassVar[CompanyAct]
+    CompanyAct_Join: _ClassVar[CompanyAct]
+    CompanyAct_Bonus: _ClassVar[CompanyAct]
+    CompanyAct_Transfer: _ClassVar[CompanyAct]
+    CompanyAct_Allot: _ClassVar[CompanyAct]
+    CompanyAct_Add: _ClassVar[CompanyAct]
+    CompanyAct_Dividend: _ClassVar[CompanyAct]
+    CompanyAct_SPDividend: _ClassVar[CompanyAct]
+    CompanyAct_SpinOff: _ClassVar[CompanyAct]
+
+class ExchType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ExchType_Unknown: _ClassVar[ExchType]
+    ExchType_HK_MainBoard: _ClassVar[ExchType]
+    ExchType_HK_GEMBoard: _ClassVar[ExchType]
+    ExchType_HK_HKEX: _ClassVar[ExchType]
+    ExchType_US_NYSE: _ClassVar[ExchType]
+    ExchType_US_Nasdaq: _ClassVar[ExchType]
+    ExchType_US_Pink: _ClassVar[ExchType]
+    ExchType_US_AMEX: _ClassVar[ExchType]
+    ExchType_US_Option: _ClassVar[ExchType]
+    ExchType_US_NYMEX: _ClassVar[ExchType]
+    ExchType_US_COMEX: _ClassVar[ExchType]
+    ExchType_US_CBOT: _ClassVar[ExchType]
+    ExchType_US_CME: _ClassVar[ExchType]
+    ExchType_US_CBOE: _ClassVar[ExchType]
+    ExchType_CN_SH: _ClassVar[ExchType]
+    ExchType_CN_SZ: _ClassVar[ExchType]
+    ExchType_CN_STIB: _ClassVar[ExchType]
+    ExchType_SG_SGX: _ClassVar[ExchType]
+    ExchType_JP_OSE: _ClassVar[ExchType]
+    ExchType_CC_CRYPTO: _ClassVar[ExchType]
+    ExchType_MY_MYX: _ClassVar[ExchType]
+    ExchType_JP_TSE: _ClassVar[ExchType]
+    ExchType_JP_Nikkei: _ClassVar[ExchType]
 QotMarket_Unknown: QotMarket
 QotMarket_HK_Security: QotMarket
 QotMarket_HK_Future: QotMarket
@@ -208,6 +331,102 @@ QotRight_Level2: QotRight
 QotRight_SF: QotRight
 QotRight_No: QotRight
 QotRight_Level3: QotRight
+SecurityType_Unknown: SecurityType
+SecurityType_Bond: SecurityType
+SecurityType_Bwrt: SecurityType
+SecurityType_Eqty: SecurityType
+SecurityType_Trust: SecurityType
+SecurityType_Warrant: SecurityType
+SecurityType_Index: SecurityType
+SecurityType_Plate: SecurityType
+SecurityType_Drvt: SecurityType
+SecurityType_PlateSet: SecurityType
+SecurityType_Future: SecurityType
+SecurityType_Forex: SecurityType
+SecurityType_Crypto: SecurityType
+PlateSetType_All: PlateSetType
+PlateSetType_Industry: PlateSetType
+PlateSetType_Region: PlateSetType
+PlateSetType_Concept: PlateSetType
+PlateSetType_Other: PlateSetType
+WarrantType_Unknown: WarrantType
+WarrantType_Buy: WarrantType
+WarrantType_Sell: WarrantType
+WarrantType_Bull: WarrantType
+WarrantType_Bear: WarrantType
+WarrantType_InLine: WarrantType
+OptionType_Unknown: OptionType
+OptionType_Call: OptionType
+OptionType_Put: OptionType
+TradeDateMarket_Unknown: TradeDateMarket
+TradeDateMarket_HK: TradeDateMarket
+TradeDateMarket_US: TradeDateMarket
+TradeDateMarket_CN: TradeDateMarket
+TradeDateMarket_NT: TradeDateMarket
+TradeDateMarket_ST: TradeDateMarket
+TradeDateMarket_JP_Future: TradeDateMarket
+TradeDateMarket_SG_Future: TradeDateMarket
+TradeDateMarket_SG: TradeDateMarket
+TradeDateMarket_MY: TradeDateMarket
+TradeDateMarket_JP: TradeDateMarket
+TradeDateType_Whole: TradeDateType
+TradeDateType_Morning: TradeDateType
+TradeDateType_Afternoon: TradeDateType
+SecurityStatus_Unknown: SecurityStatus
+SecurityStatus_Normal: SecurityStatus
+SecurityStatus_Listing: SecurityStatus
+SecurityStatus_Purchasing: SecurityStatus
+SecurityStatus_Subscribing: SecurityStatus
+SecurityStatus_BeforeDrakTradeOpening: SecurityStatus
+SecurityStatus_DrakTrading: SecurityStatus
+SecurityStatus_DrakTradeEnd: SecurityStatus
+SecurityStatus_ToBeOpen: SecurityStatus
+SecurityStatus_Suspended: SecurityStatus
+SecurityStatus_Called: SecurityStatus
+SecurityStatus_ExpiredLastTradingDate: SecurityStatus
+SecurityStatus_Expired: SecurityStatus
+SecurityStatus_Delisted: SecurityStatus
+SecurityStatus_ChangeToTemporaryCode: SecurityStatus
+SecurityStatus_TemporaryCodeTradeEnd: SecurityStatus
+SecurityStatus_ChangedPlateTradeEnd: SecurityStatus
+SecurityStatus_ChangedCodeTradeEnd: SecurityStatus
+SecurityStatus_RecoverableCircuitBreaker: SecurityStatus
+SecurityStatus_UnRecoverableCircuitBreaker: SecurityStatus
+SecurityStatus_AfterCombination: SecurityStatus
+SecurityStatus_AfterTransation: SecurityStatus
+CompanyAct_None: CompanyAct
+CompanyAct_Split: CompanyAct
+CompanyAct_Join: CompanyAct
+CompanyAct_Bonus: CompanyAct
+CompanyAct_Transfer: CompanyAct
+CompanyAct_Allot: CompanyAct
+CompanyAct_Add: CompanyAct
+CompanyAct_Dividend: CompanyAct
+CompanyAct_SPDividend: CompanyAct
+CompanyAct_SpinOff: CompanyAct
+ExchType_Unknown: ExchType
+ExchType_HK_MainBoard: ExchType
+ExchType_HK_GEMBoard: ExchType
+ExchType_HK_HKEX: ExchType
+ExchType_US_NYSE: ExchType
+ExchType_US_Nasdaq: ExchType
+ExchType_US_Pink: ExchType
+ExchType_US_AMEX: ExchType
+ExchType_US_Option: ExchType
+ExchType_US_NYMEX: ExchType
+ExchType_US_COMEX: ExchType
+ExchType_US_CBOT: ExchType
+ExchType_US_CME: ExchType
+ExchType_US_CBOE: ExchType
+ExchType_CN_SH: ExchType
+ExchType_CN_SZ: ExchType
+ExchType_CN_STIB: ExchType
+ExchType_SG_SGX: ExchType
+ExchType_JP_OSE: ExchType
+ExchType_CC_CRYPTO: ExchType
+ExchType_MY_MYX: ExchType
+ExchType_JP_TSE: ExchType
+ExchType_JP_Nikkei: ExchType
 
 class QotHeader(_message.Message):
     __slots__ = ("securityFirm",)
@@ -408,3 +627,165 @@ class ConnSubInfo(_message.Message):
     securityFirm: int
     optionUsedQuota: int
     def __init__(self, subInfoList: _Optional[_Iterable[_Union[SubInfo, _Mapping]]] = ..., usedQuota: _Optional[int] = ..., isOwnConnData: _Optional[bool] = ..., securityFirm: _Optional[int] = ..., optionUsedQuota: _Optional[int] = ...) -> None: ...
+
+class PreAfterMarketData(_message.Message):
+    __slots__ = ("price", "highPrice", "lowPrice", "volume", "turnover", "changeVal", "changeRate", "amplitude")
+    PRICE_FIELD_NUMBER: _ClassVar[int]
+    HIGHPRICE_FIELD_NUMBER: _ClassVar[int]
+    LOWPRICE_FIELD_NUMBER: _ClassVar[int]
+    VOLUME_FIELD_NUMBER: _ClassVar[int]
+    TURNOVER_FIELD_NUMBER: _ClassVar[int]
+    CHANGEVAL_FIELD_NUMBER: _ClassVar[int]
+    CHANGERATE_FIELD_NUMBER: _ClassVar[int]
+    AMPLITUDE_FIELD_NUMBER: _ClassVar[int]
+    price: float
+    highPrice: float
+    lowPrice: float
+    volume: int
+    turnover: float
+    changeVal: float
+    changeRate: float
+    amplitude: float
+    def __init__(self, price: _Optional[float] = ..., highPrice: _Optional[float] = ..., lowPrice: _Optional[float] = ..., volume: _Optional[int] = ..., turnover: _Optional[float] = ..., changeVal: _Optional[float] = ..., changeRate: _Optional[float] = ..., amplitude: _Optional[float] = ...) -> None: ...
+
+class SecurityStaticBasic(_message.Message):
+    __slots__ = ("security", "id", "lotSize", "secType", "name", "listTime", "delisting", "listTimestamp", "exchType")
+    SECURITY_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    LOTSIZE_FIELD_NUMBER: _ClassVar[int]
+    SECTYPE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    LISTTIME_FIELD_NUMBER: _ClassVar[int]
+    DELISTING_FIELD_NUMBER: _ClassVar[int]
+    LISTTIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    EXCHTYPE_FIELD_NUMBER: _ClassVar[int]
+    security: Security
+    id: int
+    lotSize: int
+    secType: int
+    name: str
+    listTime: str
+    delisting: bool
+    listTimestamp: float
+    exchType: int
+    def __init__(self, security: _Optional[_Union[Security, _Mapping]] = ..., id: _Optional[int] = ..., lotSize: _Optional[int] = ..., secType: _Optional[int] = ..., name: _Optional[str] = ..., listTime: _Optional[str] = ..., delisting: _Optional[bool] = ..., listTimestamp: _Optional[float] = ..., exchType: _Optional[int] = ...) -> None: ...
+
+class WarrantStaticExData(_message.Message):
+    __slots__ = ("type", "owner")
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    OWNER_FIELD_NUMBER: _ClassVar[int]
+    type: int
+    owner: Security
+    def __init__(self, type: _Optional[int] = ..., owner: _Optional[_Union[Security, _Mapping]] = ...) -> None: ...
+
+class OptionStaticExData(_message.Message):
+    __slots__ = ("type", "owner", "strikeTime", "strikePrice", "suspend", "market", "strikeTimestamp", "indexOptionType", "expirationCycle", "optionStandardType", "optionSettlementMode")
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    OWNER_FIELD_NUMBER: _ClassVar[int]
+    STRIKETIME_FIELD_NUMBER: _ClassVar[int]
+    STRIKEPRICE_FIELD_NUMBER: _ClassVar[int]
+    SUSPEND_FIELD_NUMBER: _ClassVar[int]
+    MARKET_FIELD_NUMBER: _ClassVar[int]
+    STRIKETIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    INDEXOPTIONTYPE_FIELD_NUMBER: _ClassVar[int]
+    EXPIRATIONCYCLE_FIELD_NUMBER: _ClassVar[int]
+    OPTIONSTANDARDTYPE_FIELD_NUMBER: _ClassVar[int]
+    OPTIONSETTLEMENTMODE_FIELD_NUMBER: _ClassVar[int]
+    type: int
+    owner: Security
+    strikeTime: str
+    strikePrice: float
+    suspend: bool
+    market: str
+    strikeTimestamp: float
+    indexOptionType: int
+    expirationCycle: int
+    optionStandardType: int
+    optionSettlementMode: int
+    def __init__(self, type: _Optional[int] = ..., owner: _Optional[_Union[Security, _Mapping]] = ..., strikeTime: _Optional[str] = ..., strikePrice: _Optional[float] = ..., suspend: _Optional[bool] = ..., market: _Optional[str] = ..., strikeTimestamp: _Optional[float] = ..., indexOptionType: _Optional[int] = ..., expirationCycle: _Optional[int] = ..., optionStandardType: _Optional[int] = ..., optionSettlementMode: _Optional[int] = ...) -> None: ...
+
+class FutureStaticExData(_message.Message):
+    __slots__ = ("lastTradeTime", "lastTradeTimestamp", "isMainContract")
+    LASTTRADETIME_FIELD_NUMBER: _ClassVar[int]
+    LASTTRADETIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    ISMAINCONTRACT_FIELD_NUMBER: _ClassVar[int]
+    lastTradeTime: str
+    lastTradeTimestamp: float
+    isMainContract: bool
+    def __init__(self, lastTradeTime: _Optional[str] = ..., lastTradeTimestamp: _Optional[float] = ..., isMainContract: _Optional[bool] = ...) -> None: ...
+
+class SecurityStaticInfo(_message.Message):
+    __slots__ = ("basic", "warrantExData", "optionExData", "futureExData")
+    BASIC_FIELD_NUMBER: _ClassVar[int]
+    WARRANTEXDATA_FIELD_NUMBER: _ClassVar[int]
+    OPTIONEXDATA_FIELD_NUMBER: _ClassVar[int]
+    FUTUREEXDATA_FIELD_NUMBER: _ClassVar[int]
+    basic: SecurityStaticBasic
+    warrantExData: WarrantStaticExData
+    optionExData: OptionStaticExData
+    futureExData: FutureStaticExData
+    def __init__(self, basic: _Optional[_Union[SecurityStaticBasic, _Mapping]] = ..., warrantExData: _Optional[_Union[WarrantStaticExData, _Mapping]] = ..., optionExData: _Optional[_Union[OptionStaticExData, _Mapping]] = ..., futureExData: _Optional[_Union[FutureStaticExData, _Mapping]] = ...) -> None: ...
+
+class PlateInfo(_message.Message):
+    __slots__ = ("plate", "name", "plateType")
+    PLATE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    PLATETYPE_FIELD_NUMBER: _ClassVar[int]
+    plate: Security
+    name: str
+    plateType: int
+    def __init__(self, plate: _Optional[_Union[Security, _Mapping]] = ..., name: _Optional[str] = ..., plateType: _Optional[int] = ...) -> None: ...
+
+class Rehab(_message.Message):
+    __slots__ = ("time", "companyActFlag", "fwdFactorA", "fwdFactorB", "bwdFactorA", "bwdFactorB", "splitBase", "splitErt", "joinBase", "joinErt", "bonusBase", "bonusErt", "transferBase", "transferErt", "allotBase", "allotErt", "allotPrice", "addBase", "addErt", "addPrice", "dividend", "spDividend", "spinOffBase", "spinOffErt", "timestamp")
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    COMPANYACTFLAG_FIELD_NUMBER: _ClassVar[int]
+    FWDFACTORA_FIELD_NUMBER: _ClassVar[int]
+    FWDFACTORB_FIELD_NUMBER: _ClassVar[int]
+    BWDFACTORA_FIELD_NUMBER: _ClassVar[int]
+    BWDFACTORB_FIELD_NUMBER: _ClassVar[int]
+    SPLITBASE_FIELD_NUMBER: _ClassVar[int]
+    SPLITERT_FIELD_NUMBER: _ClassVar[int]
+    JOINBASE_FIELD_NUMBER: _ClassVar[int]
+    JOINERT_FIELD_NUMBER: _ClassVar[int]
+    BONUSBASE_FIELD_NUMBER: _ClassVar[int]
+    BONUSERT_FIELD_NUMBER: _ClassVar[int]
+    TRANSFERBASE_FIELD_NUMBER: _ClassVar[int]
+    TRANSFERERT_FIELD_NUMBER: _ClassVar[int]
+    ALLOTBASE_FIELD_NUMBER: _ClassVar[int]
+    ALLOTERT_FIELD_NUMBER: _ClassVar[int]
+    ALLOTPRICE_FIELD_NUMBER: _ClassVar[int]
+    ADDBASE_FIELD_NUMBER: _ClassVar[int]
+    ADDERT_FIELD_NUMBER: _ClassVar[int]
+    ADDPRICE_FIELD_NUMBER: _ClassVar[int]
+    DIVIDEND_FIELD_NUMBER: _ClassVar[int]
+    SPDIVIDEND_FIELD_NUMBER: _ClassVar[int]
+    SPINOFFBASE_FIELD_NUMBER: _ClassVar[int]
+    SPINOFFERT_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    time: str
+    companyActFlag: int
+    fwdFactorA: float
+    fwdFactorB: float
+    bwdFactorA: float
+    bwdFactorB: float
+    splitBase: int
+    splitErt: int
+    joinBase: int
+    joinErt: int
+    bonusBase: int
+    bonusErt: int
+    transferBase: int
+    transferErt: int
+    allotBase: int
+    allotErt: int
+    allotPrice: float
+    addBase: int
+    addErt: int
+    addPrice: float
+    dividend: float
+    spDividend: float
+    spinOffBase: float
+    spinOffErt: float
+    timestamp: float
+    def __init__(self, time: _Optional[str] = ..., companyActFlag: _Optional[int] = ..., fwdFactorA: _Optional[float] = ..., fwdFactorB: _Optional[float] = ..., bwdFactorA: _Optional[float] = ..., bwdFactorB: _Optional[float] = ..., splitBase: _Optional[int] = ..., splitErt: _Optional[int] = ..., joinBase: _Optional[int] = ..., joinErt: _Optional[int] = ..., bonusBase: _Optional[int] = ..., bonusErt: _Optional[int] = ..., transferBase: _Optional[int] = ..., transferErt: _Optional[int] = ..., allotBase: _Optional[int] = ..., allotErt: _Optional[int] = ..., allotPrice: _Optional[float] = ..., addBase: _Optional[int] = ..., addErt: _Optional[int] = ..., addPrice: _Optional[float] = ..., dividend: _Optional[float] = ..., spDividend: _Optional[float] = ..., spinOffBase: _Optional[float] = ..., spinOffErt: _Optional[float] = ..., timestamp: _Optional[float] = ...) -> None: ...

@@ -2,8 +2,8 @@ from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from collections.abc import Iterable as _Iterable
-from typing import ClassVar as _ClassVar, Optional as _Optional
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
@@ -142,6 +142,25 @@ class SecurityFirm(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SecurityFirm_FutuCA: _ClassVar[SecurityFirm]
     SecurityFirm_FutuMY: _ClassVar[SecurityFirm]
     SecurityFirm_FutuJP: _ClassVar[SecurityFirm]
+
+class PositionSide(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PositionSide_Long: _ClassVar[PositionSide]
+    PositionSide_Unknown: _ClassVar[PositionSide]
+    PositionSide_Short: _ClassVar[PositionSide]
+
+class Currency(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    Currency_Unknown: _ClassVar[Currency]
+    Currency_HKD: _ClassVar[Currency]
+    Currency_USD: _ClassVar[Currency]
+    Currency_CNH: _ClassVar[Currency]
+    Currency_JPY: _ClassVar[Currency]
+    Currency_SGD: _ClassVar[Currency]
+    Currency_AUD: _ClassVar[Currency]
+    Currency_CAD: _ClassVar[Currency]
+    Currency_MYR: _ClassVar[Currency]
+    Currency_NZD: _ClassVar[Currency]
 TrdEnv_Simulate: TrdEnv
 TrdEnv_Real: TrdEnv
 TrdCategory_Unknown: TrdCategory
@@ -245,6 +264,19 @@ SecurityFirm_FutuAU: SecurityFirm
 SecurityFirm_FutuCA: SecurityFirm
 SecurityFirm_FutuMY: SecurityFirm
 SecurityFirm_FutuJP: SecurityFirm
+PositionSide_Long: PositionSide
+PositionSide_Unknown: PositionSide
+PositionSide_Short: PositionSide
+Currency_Unknown: Currency
+Currency_HKD: Currency
+Currency_USD: Currency
+Currency_CNH: Currency
+Currency_JPY: Currency
+Currency_SGD: Currency
+Currency_AUD: Currency
+Currency_CAD: Currency
+Currency_MYR: Currency
+Currency_NZD: Currency
 
 class TrdHeader(_message.Message):
     __slots__ = ("trdEnv", "accID", "trdMarket", "jpAccType")
@@ -407,3 +439,207 @@ class TrdFilterConditions(_message.Message):
     orderIDExList: _containers.RepeatedScalarFieldContainer[str]
     filterMarket: int
     def __init__(self, codeList: _Optional[_Iterable[str]] = ..., idList: _Optional[_Iterable[int]] = ..., beginTime: _Optional[str] = ..., endTime: _Optional[str] = ..., orderIDExList: _Optional[_Iterable[str]] = ..., filterMarket: _Optional[int] = ...) -> None: ...
+
+class AccCashInfo(_message.Message):
+    __slots__ = ("currency", "cash", "availableBalance", "netCashPower")
+    CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    CASH_FIELD_NUMBER: _ClassVar[int]
+    AVAILABLEBALANCE_FIELD_NUMBER: _ClassVar[int]
+    NETCASHPOWER_FIELD_NUMBER: _ClassVar[int]
+    currency: int
+    cash: float
+    availableBalance: float
+    netCashPower: float
+    def __init__(self, currency: _Optional[int] = ..., cash: _Optional[float] = ..., availableBalance: _Optional[float] = ..., netCashPower: _Optional[float] = ...) -> None: ...
+
+class AccMarketInfo(_message.Message):
+    __slots__ = ("trdMarket", "assets")
+    TRDMARKET_FIELD_NUMBER: _ClassVar[int]
+    ASSETS_FIELD_NUMBER: _ClassVar[int]
+    trdMarket: int
+    assets: float
+    def __init__(self, trdMarket: _Optional[int] = ..., assets: _Optional[float] = ...) -> None: ...
+
+class Funds(_message.Message):
+    __slots__ = ("power", "totalAssets", "cash", "marketVal", "frozenCash", "debtCash", "avlWithdrawalCash", "currency", "availableFunds", "unrealizedPL", "realizedPL", "riskLevel", "initialMargin", "maintenanceMargin", "cashInfoList", "maxPowerShort", "netCashPower", "longMv", "shortMv", "pendingAsset", "maxWithdrawal", "riskStatus", "marginCallMargin", "isPdt", "pdtSeq", "beginningDTBP", "remainingDTBP", "dtCallAmount", "dtStatus", "securitiesAssets", "fundAssets", "bondAssets", "marketInfoList", "cryptoMv", "exposureLevel", "exposureLimit", "usedLimit", "remainingLimit")
+    POWER_FIELD_NUMBER: _ClassVar[int]
+    TOTALASSETS_FIELD_NUMBER: _ClassVar[int]
+    CASH_FIELD_NUMBER: _ClassVar[int]
+    MARKETVAL_FIELD_NUMBER: _ClassVar[int]
+    FROZENCASH_FIELD_NUMBER: _ClassVar[int]
+    DEBTCASH_FIELD_NUMBER: _ClassVar[int]
+    AVLWITHDRAWALCASH_FIELD_NUMBER: _ClassVar[int]
+    CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    AVAILABLEFUNDS_FIELD_NUMBER: _ClassVar[int]
+    UNREALIZEDPL_FIELD_NUMBER: _ClassVar[int]
+    REALIZEDPL_FIELD_NUMBER: _ClassVar[int]
+    RISKLEVEL_FIELD_NUMBER: _ClassVar[int]
+    INITIALMARGIN_FIELD_NUMBER: _ClassVar[int]
+    MAINTENANCEMARGIN_FIELD_NUMBER: _ClassVar[int]
+    CASHINFOLIST_FIELD_NUMBER: _ClassVar[int]
+    MAXPOWERSHORT_FIELD_NUMBER: _ClassVar[int]
+    NETCASHPOWER_FIELD_NUMBER: _ClassVar[int]
+    LONGMV_FIELD_NUMBER: _ClassVar[int]
+    SHORTMV_FIELD_NUMBER: _ClassVar[int]
+    PENDINGASSET_FIELD_NUMBER: _ClassVar[int]
+    MAXWITHDRAWAL_FIELD_NUMBER: _ClassVar[int]
+    RISKSTATUS_FIELD_NUMBER: _ClassVar[int]
+    MARGINCALLMARGIN_FIELD_NUMBER: _ClassVar[int]
+    ISPDT_FIELD_NUMBER: _ClassVar[int]
+    PDTSEQ_FIELD_NUMBER: _ClassVar[int]
+    BEGINNINGDTBP_FIELD_NUMBER: _ClassVar[int]
+    REMAININGDTBP_FIELD_NUMBER: _ClassVar[int]
+    DTCALLAMOUNT_FIELD_NUMBER: _ClassVar[int]
+    DTSTATUS_FIELD_NUMBER: _ClassVar[int]
+    SECURITIESASSETS_FIELD_NUMBER: _ClassVar[int]
+    FUNDASSETS_FIELD_NUMBER: _ClassVar[int]
+    BONDASSETS_FIELD_NUMBER: _ClassVar[int]
+    MARKETINFOLIST_FIELD_NUMBER: _ClassVar[int]
+    CRYPTOMV_FIELD_NUMBER: _ClassVar[int]
+    EXPOSURELEVEL_FIELD_NUMBER: _ClassVar[int]
+    EXPOSURELIMIT_FIELD_NUMBER: _ClassVar[int]
+    USEDLIMIT_FIELD_NUMBER: _ClassVar[int]
+    REMAININGLIMIT_FIELD_NUMBER: _ClassVar[int]
+    power: float
+    totalAssets: float
+    cash: float
+    marketVal: float
+    frozenCash: float
+    debtCash: float
+    avlWithdrawalCash: float
+    currency: int
+    availableFunds: float
+    unrealizedPL: float
+    realizedPL: float
+    riskLevel: int
+    initialMargin: float
+    maintenanceMargin: float
+    cashInfoList: _containers.RepeatedCompositeFieldContainer[AccCashInfo]
+    maxPowerShort: float
+    netCashPower: float
+    longMv: float
+    shortMv: float
+    pendingAsset: float
+    maxWithdrawal: float
+    riskStatus: int
+    marginCallMargin: float
+    isPdt: bool
+    pdtSeq: str
+    beginningDTBP: float
+    remainingDTBP: float
+    dtCallAmount: float
+    dtStatus: int
+    securitiesAssets: float
+    fundAssets: float
+    bondAssets: float
+    marketInfoList: _containers.RepeatedCompositeFieldContainer[AccMarketInfo]
+    cryptoMv: float
+    exposureLevel: int
+    exposureLimit: float
+    usedLimit: float
+    remainingLimit: float
+    def __init__(self, power: _Optional[float] = ..., totalAssets: _Optional[float] = ..., cash: _Optional[float] = ..., marketVal: _Optional[float] = ..., frozenCash: _Optional[float] = ..., debtCash: _Optional[float] = ..., avlWithdrawalCash: _Optional[float] = ..., currency: _Optional[int] = ..., availableFunds: _Optional[float] = ..., unrealizedPL: _Optional[float] = ..., realizedPL: _Optional[float] = ..., riskLevel: _Optional[int] = ..., initialMargin: _Optional[float] = ..., maintenanceMargin: _Optional[float] = ..., cashInfoList: _Optional[_Iterable[_Union[AccCashInfo, _Mapping]]] = ..., maxPowerShort: _Optional[float] = ..., netCashPower: _Optional[float] = ..., longMv: _Optional[float] = ..., shortMv: _Optional[float] = ..., pendingAsset: _Optional[float] = ..., maxWithdrawal: _Optional[float] = ..., riskStatus: _Optional[int] = ..., marginCallMargin: _Optional[float] = ..., isPdt: _Optional[bool] = ..., pdtSeq: _Optional[str] = ..., beginningDTBP: _Optional[float] = ..., remainingDTBP: _Optional[float] = ..., dtCallAmount: _Optional[float] = ..., dtStatus: _Optional[int] = ..., securitiesAssets: _Optional[float] = ..., fundAssets: _Optional[float] = ..., bondAssets: _Optional[float] = ..., marketInfoList: _Optional[_Iterable[_Union[AccMarketInfo, _Mapping]]] = ..., cryptoMv: _Optional[float] = ..., exposureLevel: _Optional[int] = ..., exposureLimit: _Optional[float] = ..., usedLimit: _Optional[float] = ..., remainingLimit: _Optional[float] = ...) -> None: ...
+
+class Position(_message.Message):
+    __slots__ = ("positionID", "positionSide", "code", "name", "qty", "canSellQty", "price", "costPrice", "val", "plVal", "plRatio", "secMarket", "td_plVal", "td_trdVal", "td_buyVal", "td_buyQty", "td_sellVal", "td_sellQty", "unrealizedPL", "realizedPL", "currency", "trdMarket", "dilutedCostPrice", "averageCostPrice", "averagePlRatio", "comboID", "strategyType", "positionType", "accID", "jpAccType", "payoutIfWin")
+    POSITIONID_FIELD_NUMBER: _ClassVar[int]
+    POSITIONSIDE_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    QTY_FIELD_NUMBER: _ClassVar[int]
+    CANSELLQTY_FIELD_NUMBER: _ClassVar[int]
+    PRICE_FIELD_NUMBER: _ClassVar[int]
+    COSTPRICE_FIELD_NUMBER: _ClassVar[int]
+    VAL_FIELD_NUMBER: _ClassVar[int]
+    PLVAL_FIELD_NUMBER: _ClassVar[int]
+    PLRATIO_FIELD_NUMBER: _ClassVar[int]
+    SECMARKET_FIELD_NUMBER: _ClassVar[int]
+    TD_PLVAL_FIELD_NUMBER: _ClassVar[int]
+    TD_TRDVAL_FIELD_NUMBER: _ClassVar[int]
+    TD_BUYVAL_FIELD_NUMBER: _ClassVar[int]
+    TD_BUYQTY_FIELD_NUMBER: _ClassVar[int]
+    TD_SELLVAL_FIELD_NUMBER: _ClassVar[int]
+    TD_SELLQTY_FIELD_NUMBER: _ClassVar[int]
+    UNREALIZEDPL_FIELD_NUMBER: _ClassVar[int]
+    REALIZEDPL_FIELD_NUMBER: _ClassVar[int]
+    CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    TRDMARKET_FIELD_NUMBER: _ClassVar[int]
+    DILUTEDCOSTPRICE_FIELD_NUMBER: _ClassVar[int]
+    AVERAGECOSTPRICE_FIELD_NUMBER: _ClassVar[int]
+    AVERAGEPLRATIO_FIELD_NUMBER: _ClassVar[int]
+    COMBOID_FIELD_NUMBER: _ClassVar[int]
+    STRATEGYTYPE_FIELD_NUMBER: _ClassVar[int]
+    POSITIONTYPE_FIELD_NUMBER: _ClassVar[int]
+    ACCID_FIELD_NUMBER: _ClassVar[int]
+    JPACCTYPE_FIELD_NUMBER: _ClassVar[int]
+    PAYOUTIFWIN_FIELD_NUMBER: _ClassVar[int]
+    positionID: int
+    positionSide: int
+    code: str
+    name: str
+    qty: float
+    canSellQty: float
+    price: float
+    costPrice: float
+    val: float
+    plVal: float
+    plRatio: float
+    secMarket: int
+    td_plVal: float
+    td_trdVal: float
+    td_buyVal: float
+    td_buyQty: float
+    td_sellVal: float
+    td_sellQty: float
+    unrealizedPL: float
+    realizedPL: float
+    currency: int
+    trdMarket: int
+    dilutedCostPrice: float
+    averageCostPrice: float
+    averagePlRatio: float
+    comboID: int
+    strategyType: int
+    positionType: int
+    accID: int
+    jpAccType: int
+    payoutIfWin: float
+    def __init__(self, positionID: _Optional[int] = ..., positionSide: _Optional[int] = ..., code: _Optional[str] = ..., name: _Optional[str] = ..., qty: _Optional[float] = ..., canSellQty: _Optional[float] = ..., price: _Optional[float] = ..., costPrice: _Optional[float] = ..., val: _Optional[float] = ..., plVal: _Optional[float] = ..., plRatio: _Optional[float] = ..., secMarket: _Optional[int] = ..., td_plVal: _Optional[float] = ..., td_trdVal: _Optional[float] = ..., td_buyVal: _Optional[float] = ..., td_buyQty: _Optional[float] = ..., td_sellVal: _Optional[float] = ..., td_sellQty: _Optional[float] = ..., unrealizedPL: _Optional[float] = ..., realizedPL: _Optional[float] = ..., currency: _Optional[int] = ..., trdMarket: _Optional[int] = ..., dilutedCostPrice: _Optional[float] = ..., averageCostPrice: _Optional[float] = ..., averagePlRatio: _Optional[float] = ..., comboID: _Optional[int] = ..., strategyType: _Optional[int] = ..., positionType: _Optional[int] = ..., accID: _Optional[int] = ..., jpAccType: _Optional[int] = ..., payoutIfWin: _Optional[float] = ...) -> None: ...
+
+class OrderFeeItem(_message.Message):
+    __slots__ = ("title", "value")
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    title: str
+    value: float
+    def __init__(self, title: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
+
+class OrderFee(_message.Message):
+    __slots__ = ("orderIDEx", "feeAmount", "feeList")
+    ORDERIDEX_FIELD_NUMBER: _ClassVar[int]
+    FEEAMOUNT_FIELD_NUMBER: _ClassVar[int]
+    FEELIST_FIELD_NUMBER: _ClassVar[int]
+    orderIDEx: str
+    feeAmount: float
+    feeList: _containers.RepeatedCompositeFieldContainer[OrderFeeItem]
+    def __init__(self, orderIDEx: _Optional[str] = ..., feeAmount: _Optional[float] = ..., feeList: _Optional[_Iterable[_Union[OrderFeeItem, _Mapping]]] = ...) -> None: ...
+
+class MaxTrdQtys(_message.Message):
+    __slots__ = ("maxCashBuy", "maxCashAndMarginBuy", "maxPositionSell", "maxSellShort", "maxBuyBack", "longRequiredIM", "shortRequiredIM", "session")
+    MAXCASHBUY_FIELD_NUMBER: _ClassVar[int]
+    MAXCASHANDMARGINBUY_FIELD_NUMBER: _ClassVar[int]
+    MAXPOSITIONSELL_FIELD_NUMBER: _ClassVar[int]
+    MAXSELLSHORT_FIELD_NUMBER: _ClassVar[int]
+    MAXBUYBACK_FIELD_NUMBER: _ClassVar[int]
+    LONGREQUIREDIM_FIELD_NUMBER: _ClassVar[int]
+    SHORTREQUIREDIM_FIELD_NUMBER: _ClassVar[int]
+    SESSION_FIELD_NUMBER: _ClassVar[int]
+    maxCashBuy: float
+    maxCashAndMarginBuy: float
+    maxPositionSell: float
+    maxSellShort: float
+    maxBuyBack: float
+    longRequiredIM: float
+    shortRequiredIM: float
+    session: int
+    def __init__(self, maxCashBuy: _Optional[float] = ..., maxCashAndMarginBuy: _Optional[float] = ..., maxPositionSell: _Optional[float] = ..., maxSellShort: _Optional[float] = ..., maxBuyBack: _Optional[float] = ..., longRequiredIM: _Optional[float] = ..., shortRequiredIM: _Optional[float] = ..., session: _Optional[int] = ...) -> None: ...
