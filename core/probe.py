@@ -3,7 +3,9 @@
 Exit status: 0 once the requested numbers of pushes and heartbeats arrived; 1 on timeout
 (saying what was missing); 2 when the connection or a request failed.
 With ``--json`` every line is one JSON object with an ``"event"`` key:
-``state``, ``handshake``, ``accounts``, ``subscribed``, ``heartbeat``, ``push``, ``error``, ``done``.
+``state``, ``handshake``, ``accounts``, ``subscribed``, ``heartbeat``, ``push``, ``error``, ``done``,
+and a ``ts`` (ISO-8601 UTC); ids that can exceed 2**53 are strings. Every ``error`` has a
+``type``. A closed stdout (``| head -1``) ends the probe quietly.
 """
 
 from __future__ import annotations
@@ -17,44 +19,37 @@ from typing import Any
 
 from . import catalog, codes
 from .channel import Packet
-from .cipher import RsaCipher
-from .client.connection import ClientInfo, Connection, HandshakeInfo, State
+from .client.connection import ClientInfo, Connection
 from .client.contexts import QuoteContext, TradeContext
-from .errors import ConfigError, OpenDeckError
+from .connopts import add_connection_options, make_connection, parse_target
+from .errors import ConfigError, OpenDeckError, is_permanent
+from .events import ConnState, ContextKind, Event, HandshakeDone, Heartbeat, StateChanged, iso_utc
 from .summary import decode_push, summarize
 from .wire import FMT_JSON, FMT_PROTOBUF
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("address", metavar="HOST:PORT", help="the OpenD API address, e.g. 127.0.0.1:11111")
-    p.add_argument("--rsa-key", metavar="PEM", help="OpenD's RSA private key: encrypt the connection")
-    p.add_argument("--context", choices=("quote", "trade-sec", "trade-future"), default="quote")
+    add_connection_options(p)
+    p.add_argument("--context", choices=[str(k) for k in ContextKind], default="quote")
     p.add_argument("--subscribe", metavar="CODES", default="",
                    help="quote context: codes to subscribe, e.g. HK.00700,US.AAPL")
     p.add_argument("--subtypes", metavar="TYPES", default="basic",
                    help="sub types for --subscribe: " + ",".join(codes.SUBTYPE_NAMES.values()))
-    p.add_argument("--push-format", choices=("protobuf", "json"), default="protobuf")
+    p.add_argument("--push-format", choices=("protobuf", "json"), default="protobuf",
+                   help="TCP: the body format OpenD pushes in")
     p.add_argument("--pushes", type=int, default=None, metavar="N",
                    help="exit 0 after N pushes, Notify not counted (default: 5 with "
                         "--subscribe, else 0)")
     p.add_argument("--heartbeats", type=int, default=0, metavar="N",
-                   help="exit 0 after N acknowledged heartbeats (each takes 0.8 x keepalive)")
+                   help="exit 0 after N acknowledged heartbeats (one every keepalive / 2)")
     p.add_argument("--timeout", type=float, default=30.0, metavar="SEC")
-    p.add_argument("--client-id", default="OpenDeckProbe")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
 
 
 def parse_address(text: str) -> tuple[str, int]:
-    host, sep, port = text.rpartition(":")
-    if not sep or not host:
-        raise ConfigError(f"address {text!r} must be HOST:PORT, e.g. 127.0.0.1:11111")
-    try:
-        num = int(port)
-    except ValueError:
-        raise ConfigError(f"port {port!r} in {text!r} is not a number") from None
-    if not 1 <= num <= 65535:
-        raise ConfigError(f"port {num} is out of range 1-65535")
-    return host.strip("[]"), num
+    """HOST:PORT of a TCP address (kept for callers that only speak TCP)."""
+    t = parse_target(text)
+    return t.host, t.port
 
 
 class _Printer:
@@ -69,65 +64,83 @@ class _Printer:
         self.done = asyncio.Event()
         self.closed = asyncio.Event()
 
-    def emit(self, event: str, text: str, **fields: Any) -> None:
-        if self.as_json:
-            print(json.dumps({"event": event, **fields}, ensure_ascii=False), flush=True)
-        else:
-            print(f"{time.strftime('%H:%M:%S')} {event:<10} {text}", flush=True)
+    def emit(self, obj: dict[str, Any], text: str) -> None:
+        try:
+            if self.as_json:
+                print(json.dumps(obj, ensure_ascii=False), flush=True)
+            else:
+                print(f"{time.strftime('%H:%M:%S')} {obj['event']:<10} {text}", flush=True)
+        except BrokenPipeError:  # `probe --json | head -1`: the reader left; so do we, quietly
+            _quiet_stdout()
+            raise SystemExit(0) from None
+
+    def emit_event(self, ev: Event) -> None:
+        self.emit(ev.to_json(), ev.message)
+
+    def say(self, event_name: str, text: str, **fields: Any) -> None:
+        self.emit({"event": event_name, "ts": iso_utc(time.time()), **fields}, text)
 
     def check(self) -> None:
         if self.pushes >= self.want_pushes and self.beats >= self.want_beats:
             self.done.set()
 
-    def on_state(self, conn, old: State, new: State, reason: str) -> None:
-        if new is State.CLOSED:
-            self.closed.set()
-        self.emit("state", f"{old.value} -> {new.value} {reason}", old=old.value, new=new.value,
-                  reason=reason)
-
-    def on_handshake(self, conn, info: HandshakeInfo) -> None:
-        d = info.as_dict()
-        d.pop("aes_key")
-        self.emit("handshake",
-                  f"server_ver {info.server_ver} user {info.login_user_id} conn_id {info.conn_id} "
-                  f"keepalive {info.keepalive_interval}s encryption {info.encryption} "
-                  f"attribution {codes.USER_ATTRIBUTION.get(info.user_attribution, info.user_attribution)} "
-                  f"connect {info.connect_ms:.1f} ms handshake {info.handshake_ms:.1f} ms", **d)
-
-    def on_heartbeat(self, conn, rtt_ms: float | None, missed: int) -> None:
-        if rtt_ms is None:
-            self.emit("error", f"KeepAlive missed ({missed} in a row)", message="KeepAlive missed",
-                      missed=missed)
-            return
-        self.beats += 1
-        self.emit("heartbeat", f"rtt {rtt_ms:.3f} ms", rtt_ms=round(rtt_ms, 3))
+    def on_event(self, conn, ev: Event) -> None:
+        match ev:
+            case StateChanged(new=ConnState.CLOSED | ConnState.FAILED):
+                self.closed.set()
+            case Heartbeat(rtt_ms=None):
+                # a missed beat is an error line, with its type, as every error is
+                self.say("error", ev.message, type="HeartbeatMissed", message=ev.message,
+                         missed=ev.missed, permanent=False, count=1)
+                return
+            case Heartbeat():
+                self.beats += 1
+            case HandshakeDone():
+                i = ev.info
+                text = (f"{ev.message}; attribution "
+                        f"{codes.USER_ATTRIBUTION.get(i.user_attribution, i.user_attribution)}")
+                self.emit(ev.to_json(), text)
+                return
+        self.emit_event(ev)
         self.check()
 
     def on_pushes(self, conn, packets: list[Packet]) -> None:
         for p in packets:
             name = catalog.name_of(p.proto_id)
             if p.error is not None:
-                self.emit("error", f"{name}: {p.error}", message=str(p.error), proto_id=p.proto_id)
+                self.say("error", f"{name}: {p.error}", type=type(p.error).__name__,
+                         message=str(p.error), proto_id=p.proto_id)
                 continue
             sec, summ = summarize(p.proto_id, p.fmt, p.body)
-            if p.proto_id != catalog.NOTIFY:  # gateway notices are shown, not counted
-                self.pushes += 1
             if self.as_json:
                 try:
                     body: Any = decode_push(p.proto_id, p.fmt, p.body)
                 except OpenDeckError as exc:
                     body = {"error": str(exc), "raw_hex": p.body.hex()}
-                self.emit("push", "", proto_id=p.proto_id, name=name, security=sec, body=body)
+                self.say("push", "", proto_id=p.proto_id, name=name, security=sec, body=body)
             else:
-                self.emit("push", f"{p.proto_id} {name} {sec} {summ}")
+                self.say("push", f"{p.proto_id} {name} {sec} {summ}")
+            if p.proto_id != catalog.NOTIFY:  # gateway notices are shown, not counted
+                self.pushes += 1  # counted once printed
         self.check()
 
-    def on_error(self, conn, error: OpenDeckError) -> None:
-        self.emit("error", str(error), message=str(error), type=type(error).__name__)
+
+def _quiet_stdout() -> None:
+    """stdout is a closed pipe: point it at /dev/null so the exit flush does not complain."""
+    import os
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except OSError:
+        pass
+
+
+def _error_fields(exc: BaseException) -> dict[str, Any]:
+    return {"type": type(exc).__name__, "message": str(exc), "permanent": is_permanent(exc)}
 
 
 async def run(args: argparse.Namespace) -> int:
-    host, port = parse_address(args.address)
+    target = parse_target(args.address)
     if args.pushes is not None and args.pushes < 0 or args.heartbeats < 0:
         raise ConfigError("--pushes and --heartbeats must be 0 or more")
     if args.timeout <= 0:
@@ -138,13 +151,12 @@ async def run(args: argparse.Namespace) -> int:
                           "for securities you did not subscribe)")
     secs = codes.parse_codes(args.subscribe) if args.subscribe else []
     types = codes.parse_subtypes(args.subtypes) if secs else []
-    rsa = RsaCipher.from_file(args.rsa_key) if args.rsa_key else None
     out = _Printer(args.json, want_pushes, args.heartbeats)
-    conn = Connection(host, port, rsa=rsa, listener=out, auto_reconnect=False,
-                      connect_timeout=min(args.timeout, 20.0),
-                      request_timeout=min(args.timeout, 12.0),
-                      client=ClientInfo(client_id=args.client_id,
-                                        push_format=FMT_JSON if args.push_format == "json" else FMT_PROTOBUF))
+    client = ClientInfo(client_id=args.client_id or "OpenDeckProbe",
+                        push_format=FMT_JSON if args.push_format == "json" else FMT_PROTOBUF)
+    conn = make_connection(target, args, out, auto_reconnect=False,
+                           connect_timeout=min(args.timeout, 20.0),
+                           request_timeout=min(args.timeout, 12.0), client=client)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + args.timeout
     try:
@@ -159,12 +171,12 @@ async def run(args: argparse.Namespace) -> int:
         msg = (f"timed out after {args.timeout:g} s"
                + (f" with {', '.join(missing)}" if missing else " before the gateway answered")
                + "; raise --timeout, or check the subscription and the gateway")
-        out.emit("error", msg, message=msg)
+        out.say("error", msg, type="Timeout", message=msg, permanent=False)
         print(f"opendeck probe: {msg}", file=sys.stderr)
         return 1
     except OpenDeckError as exc:
         if exc is not conn.last_error:  # the listener already printed the connection's own
-            out.emit("error", str(exc), message=str(exc), type=type(exc).__name__)
+            out.say("error", str(exc), **_error_fields(exc))
         print(f"opendeck probe: {exc}", file=sys.stderr)
         return 2
     finally:
@@ -178,16 +190,16 @@ async def _session(args, conn: Connection, out: _Printer, secs, types) -> int:
         await conn.open(args.timeout)
         if secs:
             await ctx.subscribe(args.subscribe, types)
-            out.emit("subscribed", f"{args.subscribe} {args.subtypes}",
-                     codes=[codes.format_code(m, c) for m, c in secs],
-                     subtypes=[codes.SUBTYPE_NAMES.get(t, t) for t in types])
+            out.say("subscribed", f"{args.subscribe} {args.subtypes}",
+                    codes=[codes.format_code(m, c) for m, c in secs],
+                    subtypes=[codes.SUBTYPE_NAMES.get(t, t) for t in types])
     else:
         ctx = TradeContext(conn, "securities" if args.context == "trade-sec" else "futures")
         await conn.open(args.timeout)
         accs = await ctx.get_acc_list()
-        out.emit("accounts", f"{len(accs)} account(s): "
-                 + ", ".join(f"{a['accID']} {codes.TRD_ENVS.get(a.get('trdEnv', 0), '?')}"
-                             for a in accs), accounts=accs)
+        out.say("accounts", f"{len(accs)} account(s): "
+                + ", ".join(f"{a['accID']} {codes.TRD_ENVS.get(a.get('trdEnv', 0), '?')}"
+                            for a in accs), accounts=accs)
         if accs:
             await ctx.sub_acc_push()
     out.check()
@@ -199,10 +211,11 @@ async def _session(args, conn: Connection, out: _Printer, secs, types) -> int:
         waiter.cancel()
         closed.cancel()
     if out.done.is_set():
-        out.emit("done", f"{out.pushes} push(es), {out.beats} heartbeat(s)", pushes=out.pushes,
-                 heartbeats=out.beats)
+        out.say("done", f"{out.pushes} push(es), {out.beats} heartbeat(s)", pushes=out.pushes,
+                heartbeats=out.beats)
         return 0
     msg = f"connection lost: {conn.last_error}"
-    out.emit("error", msg, message=msg)
+    out.say("error", msg, type=type(conn.last_error).__name__ if conn.last_error else "ConnectionLost",
+            message=msg, permanent=False)
     print(f"opendeck probe: {msg}", file=sys.stderr)
     return 2

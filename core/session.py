@@ -12,25 +12,29 @@ A :class:`Session` holds the endpoints, opens and closes their contexts, and pub
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
+import traceback
 from collections import deque
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import catalog
 from .channel import Packet
 from .cipher import RsaCipher
-from .client.connection import ClientInfo, Connection, HandshakeInfo, State
+from .client.connection import ClientInfo, Connection
 from .client.contexts import BaseContext, QuoteContext, TradeContext
-from .config import CONTEXT_KINDS, Endpoint
+from .config import Endpoint
 from .errors import ConfigError, OpenDeckError
+from .events import (STATUS_PRECEDENCE, ConnState, ContextKind, ContextStatus, EndpointsChanged,
+                     ErrorRaised, Event, HandshakeInfo, Heartbeat, Notice, ObserverFailed)
 from .journal import Journal
 from .summary import decode_push, summarize
 from .wire import FMT_JSON, FMT_PROTOBUF
 
-CONTEXT_LABELS = {"quote": "Quote", "trade-sec": "Securities trade", "trade-future": "Futures trade"}
+log = logging.getLogger("opendeck.session")
 
 
 @dataclass(slots=True)
@@ -162,63 +166,89 @@ class PushRates:
         return list(self._history.get(endpoint_id, ()))
 
 
-@dataclass(slots=True)
-class Event:
-    kind: str  # state | handshake | heartbeat | error | log | endpoints
-    endpoint: str
-    context: str
-    message: str
-    data: dict[str, Any] = field(default_factory=dict)
-    time: float = field(default_factory=time.time)
-
-
 class ContextHandle:
-    """One open (or opening) context of an endpoint, and the figures the window shows."""
+    """One open (or opening) context of an endpoint: the read-only view the window uses.
 
-    def __init__(self, session: Session, endpoint: Endpoint, key: str, conn: Connection,
+    It is the connection's listener: the connection already stamps its events with the
+    endpoint id and context kind; the handle forwards them to the session and its pushes to
+    the session's ring.
+    """
+
+    def __init__(self, session: Session, endpoint: Endpoint, kind: ContextKind, conn: Connection,
                  ctx: BaseContext) -> None:
         self.session = session
         self.endpoint_id = endpoint.id
-        self.key = key
-        self.conn = conn
+        self.kind = kind
+        self._conn = conn
         self.ctx = ctx
         self.pushes = 0
         self.errors = 0
         self.global_state: dict[str, Any] | None = None
 
     @property
-    def state(self) -> State:
-        return self.conn.state
+    def key(self) -> str:
+        return str(self.kind)
+
+    @property
+    def conn(self) -> Connection:
+        """The connection itself: for the core and tests; views use the properties below."""
+        return self._conn
+
+    @property
+    def state(self) -> ConnState:
+        return self._conn.state
+
+    @property
+    def status(self) -> ContextStatus:
+        return ContextStatus.of(self._conn.state)
+
+    @property
+    def ready(self) -> bool:
+        return self._conn.ready
 
     @property
     def handshake(self) -> HandshakeInfo | None:
-        return self.conn.handshake
+        return self._conn.handshake
+
+    @property
+    def last_error(self) -> OpenDeckError | None:
+        return self._conn.last_error
+
+    @property
+    def address(self) -> str:
+        return self._conn.address
+
+    def retry_in(self) -> float | None:
+        return self._conn.retry_in()
+
+    @property
+    def rtts(self) -> Sequence[tuple[float, float]]:
+        return self._conn.rtts
+
+    @property
+    def heartbeats_missed_total(self) -> int:
+        return self._conn.missed_total
+
+    @property
+    def last_beat_ack(self) -> float | None:
+        return self._conn.last_beat_ack
+
+    @property
+    def last_received(self) -> float | None:
+        return self._conn.last_received
+
+    def reconnect_now(self) -> None:
+        self._conn.reconnect_now()
+
+    async def wait_ready(self, timeout: float | None = None) -> HandshakeInfo:
+        return await self._conn.wait_ready(timeout)
 
     # ConnectionListener -------------------------------------------------------------
-    def on_state(self, conn: Connection, old: State, new: State, reason: str) -> None:
-        data = {"old": old.value, "new": new.value, "reason": reason}
-        if new is State.RECONNECTING and conn.reconnect_at is not None:
-            data["retry_in"] = max(0.0, conn.reconnect_at - time.monotonic())
-        self.session._emit(Event("state", self.endpoint_id, self.key,
-                                 f"{old.value} -> {new.value}" + (f": {reason}" if reason else ""),
-                                 data))
-
-    def on_handshake(self, conn: Connection, info: HandshakeInfo) -> None:
-        self.session._emit(Event(
-            "handshake", self.endpoint_id, self.key,
-            f"InitConnect ok: server {info.server_ver}, user {info.login_user_id}, conn "
-            f"{info.conn_id}, keepalive {info.keepalive_interval} s, {info.encryption}, "
-            f"{info.connect_ms:.1f}+{info.handshake_ms:.1f} ms", info.as_dict()))
-
-    def on_heartbeat(self, conn: Connection, rtt_ms: float | None, missed: int) -> None:
-        msg = f"KeepAlive rtt {rtt_ms:.2f} ms" if rtt_ms is not None else f"KeepAlive missed ({missed} in a row)"
-        self.session._emit(Event("heartbeat", self.endpoint_id, self.key, msg,
-                                 {"rtt_ms": rtt_ms, "missed": missed}), journal=rtt_ms is None)
-
-    def on_error(self, conn: Connection, error: OpenDeckError) -> None:
-        self.errors += 1
-        self.session._emit(Event("error", self.endpoint_id, self.key, str(error),
-                                 {"type": type(error).__name__}))
+    def on_event(self, conn: Connection, event: Event) -> None:
+        if isinstance(event, ErrorRaised):
+            self.errors += event.count
+        # answered heartbeats are many and carry nothing worth keeping; the rest is journalled
+        self.session._emit(event, journal=not (isinstance(event, Heartbeat) and event.rtt_ms is not None))
 
     def on_pushes(self, conn: Connection, packets: list[Packet]) -> None:
         self.pushes += len(packets)
@@ -254,15 +284,24 @@ class Session:
 
     def _emit(self, event: Event, journal: bool = True) -> None:
         if journal and self.journal is not None:
-            self.journal.add_event(event.time, event.endpoint, event.context, event.kind, event.message)
+            self.journal.add_event(event.ts, event.endpoint, str(event.context or ""), event.name,
+                                   event.message)
         for fn in list(self._listeners):
             try:
                 fn(event)
-            except Exception:  # a broken observer must not break the core
+            except Exception as exc:  # a broken observer must not break the core: shown, not hidden
                 self.errors_in_listeners += 1
+                tb = traceback.format_exc()
+                log.error("session listener %r raised on %s:\n%s", fn, type(event).__name__, tb)
+                if not isinstance(event, ObserverFailed):
+                    self._emit(ObserverFailed(endpoint=event.endpoint, context=event.context,
+                                              where=f"session listener {getattr(fn, '__qualname__', fn)}",
+                                              error_type=type(exc).__name__, text=str(exc),
+                                              traceback=tb))
 
-    def log(self, message: str, endpoint: str = "", context: str = "") -> None:
-        self._emit(Event("log", endpoint, context, message))
+    def log(self, message: str, endpoint: str = "", context: ContextKind | None = None,
+            level: str = "info") -> None:
+        self._emit(Notice(endpoint=endpoint, context=context, text=message, level=level))
 
     # pushes -----------------------------------------------------------------------
     def _ingest(self, handle: ContextHandle, packets: list[Packet]) -> None:
@@ -286,8 +325,9 @@ class Session:
             self.journal.add_pushes(rows)
         if bad:
             handle.errors += bad
-            self._emit(Event("error", ep, key, f"{bad} push(es) failed the SHA-1/cipher check; "
-                             "they are kept in the log with the error", {"count": bad}))
+            self._emit(ErrorRaised(endpoint=ep, context=handle.kind, error_type="ChecksumError",
+                                   text=f"{bad} push(es) failed the SHA-1/cipher check; they are "
+                                        "kept in the log with the error", count=bad))
 
     # endpoints ----------------------------------------------------------------------
     def endpoint(self, endpoint_id: str) -> Endpoint:
@@ -311,7 +351,7 @@ class Session:
             raise ConfigError(f"an endpoint with id {ep.id!r} exists already")
         self._check_name(ep)
         self.endpoints[ep.id] = ep
-        self._emit(Event("endpoints", ep.id, "", f"added endpoint {ep.name}"))
+        self._emit(EndpointsChanged(endpoint=ep.id, action="added", endpoint_name=ep.name))
         return ep
 
     def update_endpoint(self, ep: Endpoint) -> Endpoint:
@@ -320,7 +360,7 @@ class Session:
         self.endpoint(ep.id)
         self._check_name(ep)
         self.endpoints[ep.id] = ep
-        self._emit(Event("endpoints", ep.id, "", f"updated endpoint {ep.name}"))
+        self._emit(EndpointsChanged(endpoint=ep.id, action="updated", endpoint_name=ep.name))
         return ep
 
     async def remove_endpoint(self, endpoint_id: str) -> None:
@@ -329,32 +369,34 @@ class Session:
         await self.stop_demo(endpoint_id)
         self._demo_ports.pop(endpoint_id, None)
         del self.endpoints[endpoint_id]
-        self._emit(Event("endpoints", endpoint_id, "", f"removed endpoint {ep.name}"))
+        self._emit(EndpointsChanged(endpoint=endpoint_id, action="removed", endpoint_name=ep.name))
 
-    def handle(self, endpoint_id: str, key: str) -> ContextHandle | None:
-        return self.handles.get((endpoint_id, key))
+    def handle(self, endpoint_id: str, kind: ContextKind | str) -> ContextHandle | None:
+        return self.handles.get((endpoint_id, str(kind)))
 
-    def context_state(self, endpoint_id: str, key: str) -> str:
-        """disconnected | connecting | handshaking | ready | reconnecting | error.
+    def handles_of(self, endpoint_id: str) -> list[ContextHandle]:
+        return [h for (e, _k), h in self.handles.items() if e == endpoint_id]
 
-        ``error`` is a context that closed because something failed (it has a last error and
-        the user did not close it); its reason is ``handle.conn.last_error``.
-        """
-        h = self.handles.get((endpoint_id, key))
-        if h is None:
-            return "disconnected"
-        st = h.state
-        if st in (State.CLOSED, State.IDLE, State.CLOSING):
-            return "error" if h.conn.last_error and not h.conn.closed_by_user else "disconnected"
-        return st.value
+    def all_handles(self) -> list[ContextHandle]:
+        return list(self.handles.values())
 
-    _PRECEDENCE = ("reconnecting", "error", "connecting", "handshaking", "ready")
+    def context_status(self, endpoint_id: str, kind: ContextKind | str) -> ContextStatus:
+        """What the window shows for one context; ERROR is a context stopped by a failure
+        (its reason is ``handle.last_error``); a user's close makes it DISCONNECTED."""
+        h = self.handle(endpoint_id, kind)
+        return h.status if h is not None else ContextStatus.DISCONNECTED
+
+    def endpoint_status(self, endpoint_id: str) -> ContextStatus:
+        """The most telling status of an endpoint's contexts (see STATUS_PRECEDENCE)."""
+        have = {h.status for h in self.handles_of(endpoint_id)}
+        return next((s for s in STATUS_PRECEDENCE if s in have), ContextStatus.DISCONNECTED)
+
+    # TODO(gui split): the two string forms below go once gui/ uses the statuses
+    def context_state(self, endpoint_id: str, kind: ContextKind | str) -> str:
+        return str(self.context_status(endpoint_id, kind))
 
     def endpoint_state(self, endpoint_id: str) -> str:
-        """One word for the endpoint's pill: the most telling state of its contexts
-        (reconnecting > error > connecting > handshaking > ready > disconnected)."""
-        states = {self.context_state(e, k) for (e, k) in self.handles if e == endpoint_id}
-        return next((s for s in self._PRECEDENCE if s in states), "disconnected")
+        return str(self.endpoint_status(endpoint_id))
 
     # demo gateway -------------------------------------------------------------------
     def demo_gateway(self, endpoint_id: str):
@@ -380,14 +422,14 @@ class Session:
             self.log("demo gateway stopped", endpoint_id)
 
     # contexts -----------------------------------------------------------------------
-    async def open(self, endpoint_id: str, key: str) -> ContextHandle:
+    async def open(self, endpoint_id: str, kind: ContextKind | str) -> ContextHandle:
         """Start a context connecting (returns at once; watch events or ``wait_ready``)."""
-        if key not in CONTEXT_KINDS:
-            raise ConfigError(f"context {key!r} must be one of {', '.join(CONTEXT_KINDS)}")
+        kind = ContextKind.parse(str(kind))
+        key = str(kind)
         ep = self.endpoint(endpoint_id)
         existing = self.handles.get((endpoint_id, key))
-        if existing is not None and existing.state is not State.CLOSED:
-            return existing
+        if existing is not None and existing.state not in (ConnState.CLOSED, ConnState.FAILED):
+            return existing  # a failed one is replaced: the user may have fixed the settings
         host, port = ep.host, ep.port
         if ep.demo:
             gw = await self.start_demo(endpoint_id)
@@ -397,14 +439,14 @@ class Session:
                             recv_notify=ep.recv_notify,
                             push_format=FMT_JSON if ep.push_format == "json" else FMT_PROTOBUF)
         conn = Connection(host, port, rsa=rsa, client=client, auto_reconnect=ep.auto_reconnect,
-                          label=f"{ep.name} {CONTEXT_LABELS[key].lower()}")
-        if key == "quote":
+                          label=f"{ep.name} {kind.label.lower()}", endpoint=ep.id, context=kind)
+        if kind is ContextKind.QUOTE:
             ctx: BaseContext = QuoteContext(conn)
-        elif key == "trade-sec":
+        elif kind is ContextKind.TRADE_SEC:
             ctx = TradeContext(conn, "securities", ep.trd_market or None, ep.security_firm or None)
         else:
             ctx = TradeContext(conn, "futures", None, ep.security_firm or None)
-        handle = ContextHandle(self, ep, key, conn, ctx)
+        handle = ContextHandle(self, ep, kind, conn, ctx)
         conn.listener = handle
         self.handles[(endpoint_id, key)] = handle
         conn.start()
@@ -414,8 +456,8 @@ class Session:
         ep = self.endpoint(endpoint_id)
         return [await self.open(endpoint_id, key) for key in ep.contexts]
 
-    async def close(self, endpoint_id: str, key: str) -> None:
-        handle = self.handles.get((endpoint_id, key))
+    async def close(self, endpoint_id: str, kind: ContextKind | str) -> None:
+        handle = self.handles.get((endpoint_id, str(kind)))
         if handle is not None:
             await handle.conn.close()
 

@@ -41,34 +41,32 @@ class Recorder(ChangeWaiter):
         self.missed: list[int] = []
         self.pushes = []
         self.errors = []
+        self.events = []
 
     def describe(self) -> str:
-        return f"states={self.states[-6:]} errors={[str(e) for e in self.errors[-3:]]}"
+        return f"states={self.states[-6:]} errors={[e.message for e in self.errors[-3:]]}"
 
     def _poke(self) -> None:
         self.poke()
 
-    def on_state(self, conn, old, new, reason):
-        self.states.append((old.value, new.value, reason))
-        self._poke()
-
-    def on_handshake(self, conn, info):
-        self.handshakes.append(info)
-        self._poke()
-
-    def on_heartbeat(self, conn, rtt_ms, missed):
-        if rtt_ms is None:
-            self.missed.append(missed)
-        else:
-            self.rtts.append(rtt_ms)
+    def on_event(self, conn, ev):
+        from opendeck.core.events import ErrorRaised, HandshakeDone, Heartbeat, StateChanged
+        match ev:
+            case StateChanged():
+                self.states.append((str(ev.old), str(ev.new), ev.reason))
+            case HandshakeDone():
+                self.handshakes.append(ev.info)
+            case Heartbeat(rtt_ms=None):
+                self.missed.append(ev.missed)
+            case Heartbeat():
+                self.rtts.append(ev.rtt_ms)
+            case ErrorRaised():
+                self.errors.append(ev)
+        self.events.append(ev)
         self._poke()
 
     def on_pushes(self, conn, packets):
         self.pushes.extend(packets)
-        self._poke()
-
-    def on_error(self, conn, error):
-        self.errors.append(error)
         self._poke()
 
 

@@ -27,10 +27,10 @@ class Events(ChangeWaiter):
         self.poke()
 
     def kinds(self, kind: str):
-        return [e for e in self.items if e.kind == kind]
+        return [e for e in self.items if e.name == kind]
 
     def describe(self) -> str:
-        return f"last events: {[(e.kind, e.message) for e in self.items[-8:]]}"
+        return f"last events: {[(e.name, e.message) for e in self.items[-8:]]}"
 
 
 @pytest_asyncio.fixture
@@ -81,8 +81,8 @@ async def test_restart_of_the_demo_gateway_reconnects_and_pushes_resume(session:
     await session.stop_demo("demo")
     await ev.wait_for(lambda: quote.state is State.RECONNECTING, what="reconnecting")
     assert session.endpoint_state("demo") == "reconnecting"
-    retry = [e for e in ev.kinds("state") if e.data.get("new") == "reconnecting"]
-    assert "retry_in" in retry[-1].data
+    retry = [e for e in ev.kinds("state") if e.new is State.RECONNECTING]
+    assert retry[-1].retry_in is not None and retry[-1].retry_in > 0
     before = session.pushes.last_seq
     gw = await session.start_demo("demo")
     assert gw.port == port
@@ -117,7 +117,7 @@ async def test_failed_connection_shows_as_error_with_reason(session: Session):
                                        auto_reconnect=False))
     ev = Events(session)
     h = await session.open(ep.id, "quote")
-    await ev.wait_for(lambda: h.state is State.CLOSED and ev.kinds("error"), what="error")
+    await ev.wait_for(lambda: h.state is State.FAILED and ev.kinds("error"), what="error")
     assert session.endpoint_state(ep.id) == "error"
     assert "is OpenD running" in ev.kinds("error")[0].message
 
@@ -139,7 +139,7 @@ async def test_states_roll_up_with_a_clear_precedence(session: Session):
     # a context that failed on its own is an error; one the user closed is not
     down = session.add_endpoint(Endpoint(name="Down", port=1, auto_reconnect=False))
     h = await session.open(down.id, "quote")
-    await ev.wait_for(lambda: h.state is State.CLOSED, what="the failed context")
+    await ev.wait_for(lambda: h.state is State.FAILED, what="the failed context")
     assert session.context_state(down.id, "quote") == "error"
     assert session.endpoint_state(down.id) == "error"
     await session.close(down.id, "quote")
