@@ -1,82 +1,59 @@
 """Names for the numbers on the wire: security codes, sub types, markets, trade enums.
 
-Plain dicts, built once: the SDK rebuilds an enum object per conversion, we do a lookup.
-Codes are written as the SDK writes them: ``HK.00700``, ``US.AAPL``.
+Every table here is derived from the generated pb descriptors through
+:mod:`opendeck.core.enums`; none copies a number. They are plain dicts built once (the SDK
+rebuilds an enum object per conversion, we do a lookup). Codes are written as the SDK writes
+them: ``HK.00700``, ``US.AAPL``.
 """
 
 from __future__ import annotations
 
+from . import enums
 from .errors import ConfigError
 
-# Qot_Common.QotMarket
-QOT_MARKETS: dict[str, int] = {
-    "HK": 1, "HK_FUTURE": 2, "US": 11, "SH": 21, "SZ": 22, "SG": 31, "JP": 41, "AU": 51,
-    "MY": 61, "CA": 71, "FX": 81, "CC": 91,
-}
+# Qot_Common.QotMarket by short name ("HK", "HK_FUTURE", "US", "SH", ...)
+QOT_MARKETS: dict[str, int] = dict(enums.QOT_MARKET_ALIASES)
 QOT_MARKET_NAMES: dict[int, str] = {v: k for k, v in QOT_MARKETS.items()}
 
-# Qot_Common.SubType, by the names the CLI and the window use
-SUBTYPES: dict[str, int] = {
-    "basic": 1, "orderbook": 2, "ticker": 4, "rt": 5, "kl_day": 6, "kl_5m": 7, "kl_15m": 8,
-    "kl_30m": 9, "kl_60m": 10, "kl_1m": 11, "kl_week": 12, "kl_month": 13, "broker": 14,
-    "kl_quarter": 15, "kl_year": 16, "kl_3m": 17, "kl_10m": 18, "kl_120m": 19, "kl_180m": 20,
-    "kl_240m": 21, "orderbook_odd": 22,
-}
+# Qot_Common.SubType, by the names the CLI and the window use ("basic", "kl_1m", ...)
+SUBTYPES: dict[str, int] = dict(enums.SUBTYPE_ALIASES)
 SUBTYPE_NAMES: dict[int, str] = {v: k for k, v in SUBTYPES.items()}
-# Aliases people type
-SUBTYPES.update({"quote": 1, "order_book": 2, "kline": 11, "kl": 11, "k_1m": 11, "k_day": 6})
+#: other spellings people type -> the canonical short name
+SUBTYPE_SPELLINGS = {"quote": "basic", "order_book": "orderbook", "kline": "kl_1m", "kl": "kl_1m",
+                     "k_1m": "kl_1m", "k_day": "kl_day"}
+SUBTYPES.update({alias: SUBTYPES[name] for alias, name in SUBTYPE_SPELLINGS.items()})
 
-# Qot_Common.KLType -> short label
-KL_TYPES: dict[int, str] = {1: "1m", 2: "day", 3: "week", 4: "month", 5: "year", 6: "5m",
-                            7: "15m", 8: "30m", 9: "60m", 10: "3m", 11: "quarter", 12: "10m",
-                            13: "120m", 14: "180m", 15: "240m"}
-
-TICKER_DIR = {0: "?", 1: "bid", 2: "ask", 3: "neutral"}
+# Qot_Common.KLType -> short label ("1m", "day")
+KL_TYPES: dict[int, str] = dict(enums.KL_TYPE_SHORT)
+TICKER_DIR: dict[int, str] = {v: n.lower() for v, n in enums.TICKER_DIRECTION.names.items()}
 
 # Trd_Common.TrdMarket
-TRD_MARKETS: dict[str, int] = {
-    "HK": 1, "US": 2, "CN": 3, "HKCC": 4, "FUTURES": 5, "SG": 6, "CRYPTO": 7, "AU": 8,
-    "FUTURES_SIMULATE_HK": 10, "FUTURES_SIMULATE_US": 11, "FUTURES_SIMULATE_SG": 12,
-    "FUTURES_SIMULATE_JP": 13, "JP": 15, "MY": 111, "CA": 112,
-}
+TRD_MARKETS: dict[str, int] = dict(enums.TRD_MARKET_ALIASES)
 TRD_MARKET_NAMES: dict[int, str] = {v: k for k, v in TRD_MARKETS.items()}
 
-# Trd_Common.SecurityFirm
-SECURITY_FIRMS: dict[str, int] = {
-    "FutuSecurities": 1, "FutuInc": 2, "FutuSG": 3, "FutuAU": 4, "FutuCA": 5, "FutuMY": 6,
-    "FutuJP": 7,
-}
+# Trd_Common.SecurityFirm ("FutuSecurities", ...)
+SECURITY_FIRMS: dict[str, int] = {n: v for v, n in enums.SECURITY_FIRM.known().items()}
 SECURITY_FIRM_NAMES: dict[int, str] = {v: k for k, v in SECURITY_FIRMS.items()}
 
-TRD_ENVS = {0: "SIMULATE", 1: "REAL"}
-TRD_SIDES = {"BUY": 1, "SELL": 2, "SELL_SHORT": 3, "BUY_BACK": 4}
-TRD_SIDE_NAMES = {v: k for k, v in TRD_SIDES.items()}
-ORDER_TYPES = {"NORMAL": 1, "MARKET": 2, "ABSOLUTE_LIMIT": 5, "AUCTION": 6, "AUCTION_LIMIT": 7,
-               "SPECIAL_LIMIT": 8}
-ORDER_STATUS = {0: "Unsubmitted", -1: "Unknown", 1: "WaitingSubmit", 2: "Submitting",
-                3: "SubmitFailed", 4: "TimeOut", 5: "Submitted", 10: "Filled_Part",
-                11: "Filled_All", 12: "Cancelling_Part", 13: "Cancelling_All",
-                14: "Cancelled_Part", 15: "Cancelled_All", 21: "Failed", 22: "Disabled",
-                23: "Deleted", 24: "FillCancelled"}
-# Trd_Common.TrdSecMarket for the security markets we place orders in
-TRD_SEC_MARKETS = {"HK": 1, "US": 2, "SH": 31, "SZ": 32, "SG": 41, "JP": 51, "AU": 61}
+TRD_ENVS: dict[int, str] = {v: n.upper() for v, n in enums.TRD_ENV.names.items()}
+TRD_SIDES: dict[str, int] = dict(enums.TRD_SIDE_ALIASES)
+TRD_SIDE_NAMES: dict[int, str] = {v: k for k, v in TRD_SIDES.items()}
+ORDER_TYPES: dict[str, int] = dict(enums.ORDER_TYPE_ALIASES)
+ORDER_STATUS: dict[int, str] = dict(enums.ORDER_STATUS.names)
+# Trd_Common.TrdSecMarket by the short name of the quote market it trades ("HK", "SH", ...)
+TRD_SEC_MARKETS: dict[str, int] = dict(enums.TRD_SEC_MARKET_ALIASES)
 
-QOT_MARKET_STATES = {0: "None", 1: "Auction", 2: "WaitingOpen", 3: "Morning", 4: "Rest",
-                     5: "Afternoon", 6: "Closed", 8: "PreMarketBegin", 9: "PreMarketEnd",
-                     10: "AfterHoursBegin", 11: "AfterHoursEnd", 32: "Night", 37: "Overnight"}
-NOTIFY_TYPES = {0: "None", 1: "GtwEvent", 2: "ProgramStatus", 3: "ConnStatus", 4: "QotRight",
-                5: "APILevel", 6: "APIQuota", 7: "UsedQuota"}
-PROGRAM_STATUS = {0: "None", 1: "Loaded", 2: "Loging", 3: "NeedPicVerifyCode",
-                  4: "NeedPhoneVerifyCode", 5: "LoginFailed", 6: "ForceUpdate",
-                  7: "NessaryDataPreparing", 8: "NessaryDataMissing", 9: "UnAgreeDisclaimer",
-                  10: "Ready", 11: "ForceLogout", 12: "DisclaimerPullFailed"}
-USER_ATTRIBUTION = {0: "Unknown", 1: "NN", 2: "MM", 3: "SG", 4: "AU", 5: "JP", 6: "HK"}
+QOT_MARKET_STATES: dict[int, str] = dict(enums.QOT_MARKET_STATE.names)
+NOTIFY_TYPES: dict[int, str] = dict(enums.NOTIFY_TYPE.names)
+PROGRAM_STATUS: dict[int, str] = dict(enums.PROGRAM_STATUS_TYPE.names)
+USER_ATTRIBUTION: dict[int, str] = dict(enums.USER_ATTRIBUTION.names)
 
 
 def parse_code(text: str) -> tuple[int, str]:
     """``"HK.00700"`` -> ``(1, "00700")``; a clear ConfigError for anything else."""
     market, sep, code = text.strip().partition(".")
-    if not sep or not code:
+    market, code = market.strip(), code.strip()
+    if not sep or not code or not market or any(c.isspace() for c in code):
         raise ConfigError(f"security code {text!r} must look like HK.00700 or US.AAPL "
                           "(market, a dot, the code)")
     m = QOT_MARKETS.get(market.upper())

@@ -10,7 +10,7 @@ from typing import Any
 
 from google.protobuf import unknown_fields
 
-from . import catalog, codes
+from . import catalog, codes, enums
 from .channel import decode_message, message_to_dict
 from .errors import OpenDeckError
 from .wire import FMT_JSON
@@ -83,24 +83,27 @@ def _broker(s2c) -> tuple[str, str]:
 
 def _order(s2c) -> tuple[str, str]:
     o = s2c.order
-    return (codes.format_code(_qot_market(o.secMarket), o.code),
-            f"order {o.orderID} {codes.TRD_SIDE_NAMES.get(o.trdSide, o.trdSide)} {o.qty:g} @ "
-            f"{o.price:.3f} {codes.ORDER_STATUS.get(o.orderStatus, o.orderStatus)} "
+    return (_trd_code(o.secMarket, o.code),
+            f"order {o.orderID} {_side(o.trdSide)} {o.qty:g} @ "
+            f"{o.price:.3f} {enums.ORDER_STATUS.name_of(o.orderStatus)} "
             f"filled {o.fillQty:g} acc {s2c.header.accID}")
+
+
+def _side(side: int) -> str:
+    return codes.TRD_SIDE_NAMES.get(side) or enums.TRD_SIDE.name_of(side)
 
 
 def _fill(s2c) -> tuple[str, str]:
     f = s2c.orderFill
-    return (codes.format_code(_qot_market(f.secMarket), f.code),
-            f"fill {f.fillID} order {f.orderID} {codes.TRD_SIDE_NAMES.get(f.trdSide, f.trdSide)} "
+    return (_trd_code(f.secMarket, f.code),
+            f"fill {f.fillID} order {f.orderID} {_side(f.trdSide)} "
             f"{f.qty:g} @ {f.price:.3f} acc {s2c.header.accID}")
 
 
-_SEC_TO_QOT = {1: 1, 2: 11, 31: 21, 32: 22, 41: 31, 51: 41, 61: 51, 71: 61, 81: 71}
-
-
-def _qot_market(sec_market: int) -> int:
-    return _SEC_TO_QOT.get(sec_market, 0)
+def _trd_code(sec_market: int, code: str) -> str:
+    """``HK.00700`` for an order's code; the bare code when its market is not set or unknown."""
+    market = enums.SEC_TO_QOT_MARKET.get(sec_market)
+    return codes.format_code(market, code) if market is not None else code
 
 
 def program_status_type(status) -> int:
@@ -118,16 +121,17 @@ def program_status_type(status) -> int:
 
 
 def _notify(s2c) -> tuple[str, str]:
-    kind = codes.NOTIFY_TYPES.get(s2c.type, str(s2c.type))
+    kind = enums.NOTIFY_TYPE.name_of(s2c.type)
     if s2c.HasField("connectStatus"):
         c = s2c.connectStatus
         return "", f"{kind}: quote logged in {c.qotLogined}, trade logged in {c.trdLogined}"
     if s2c.HasField("event"):
-        return "", f"{kind}: event {s2c.event.eventType} {s2c.event.desc}"
+        ev = s2c.event
+        return "", f"{kind}: {enums.GTW_EVENT_TYPE.label(ev.eventType)} {ev.desc}".rstrip()
     if s2c.HasField("programStatus"):
         st = s2c.programStatus.programStatus
         t = program_status_type(st)
-        return "", f"{kind}: {codes.PROGRAM_STATUS.get(t, t)} {st.strExtDesc}".rstrip()
+        return "", f"{kind}: {enums.PROGRAM_STATUS_TYPE.name_of(t)} {st.strExtDesc}".rstrip()
     if s2c.HasField("apiQuota"):
         q = s2c.apiQuota
         return "", f"{kind}: sub quota {q.subQuota}, history K quota {q.historyKLQuota}"
@@ -136,7 +140,15 @@ def _notify(s2c) -> tuple[str, str]:
         return "", f"{kind}: used sub {q.usedSubQuota}, used K {q.usedKLineQuota}"
     if s2c.HasField("apiLevel"):
         return "", f"{kind}: API level {s2c.apiLevel.apiLevel}"
+    if s2c.HasField("qotRight"):
+        r = s2c.qotRight
+        return "", f"{kind}: " + ", ".join(f"{m} {enums.QOT_RIGHT.name_of(getattr(r, f))}"
+                                           for m, f in _RIGHTS if r.HasField(f))
     return "", kind
+
+
+_RIGHTS = (("HK", "hkQotRight"), ("US", "usQotRight"), ("CN", "cnQotRight"),
+           ("HK future", "hkFutureQotRight"), ("US option", "usOptionQotRight"))
 
 
 _SUMMARIZERS = {
@@ -163,10 +175,16 @@ def summarize(proto_id: int, fmt: int, body: bytes) -> tuple[str, str]:
         return "", f"undecodable {'JSON' if fmt == FMT_JSON else 'protobuf'}: {exc}"
 
 
-def decode_push(proto_id: int, fmt: int, body: bytes) -> dict[str, Any]:
-    """The whole push as a dict with proto field names (S2C only), or a raw view."""
+def decode_push(proto_id: int, fmt: int, body: bytes, *, labels: bool = False) -> dict[str, Any]:
+    """The whole push as a dict with proto field names (S2C only), or a raw view.
+
+    ``labels=True`` writes enum values as ``"HK_Security (1)"`` (the detail tree); exports keep
+    the numbers.
+    """
     cls = catalog.response_type(proto_id)
     if cls is None:
         return {"raw_hex": body.hex(), "note": f"no schema for {catalog.name_of(proto_id)}"}
     resp = decode_message(cls, body, fmt, proto_id)
-    return message_to_dict(resp.s2c) if resp.HasField("s2c") else {}
+    if not resp.HasField("s2c"):
+        return {}
+    return enums.labelled(resp.s2c) if labels else message_to_dict(resp.s2c)
