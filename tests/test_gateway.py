@@ -24,7 +24,7 @@ from opendeck.core import catalog
 from opendeck.core.channel import Channel, Packet, decode_message, encode_message
 from opendeck.core.cipher import RsaCipher, aes_for, password_md5
 from opendeck.core.errors import BadMagicError, ChecksumError
-from opendeck.core.gateway import DemoGateway
+from opendeck.core.gateway import DemoGateway, dispatch
 from opendeck.core.gateway.server import DEMO_USER_ID
 from opendeck.core.pb import (GetGlobalState_pb2, GetUserInfo_pb2, InitConnect_pb2,
                               KeepAlive_pb2, Qot_GetBasicQot_pb2, Qot_GetSubInfo_pb2,
@@ -476,10 +476,10 @@ async def test_unsupported_and_unknown_ids(gateway, clients):
 
 
 @pytest.mark.asyncio
-async def test_handler_exception_becomes_error_reply(gateway, clients):
-    def boom(c, c2s, resp):
+async def test_handler_exception_becomes_error_reply(gateway, clients, monkeypatch):
+    def boom(gw, c, c2s, resp):
         raise RuntimeError("kaboom")
-    gateway._handlers[catalog.GET_USER_INFO] = boom
+    monkeypatch.setitem(dispatch.handlers, catalog.GET_USER_INFO, boom)
     c = await clients(gateway)
     await c.init()
     resp = await c.request(catalog.GET_USER_INFO, _user_info())
@@ -628,8 +628,8 @@ async def test_fill_delay_and_stop_with_pending_fill(clients):
         # a fill still pending when the gateway stops is simply dropped
         gw.fill_delay = 60
         assert (await c.request(catalog.TRD_PLACE_ORDER, _order(sim, 2, s2c.connID))).retType == 0
-        assert len(gw._timers) == 1
-    assert not gw._timers
+        assert gw.pending_fills == 1
+    assert gw.pending_fills == 0
 
 
 # -- fault knobs ----------------------------------------------------------------------------
@@ -766,8 +766,8 @@ async def test_slow_reader_gets_pushes_dropped_not_others(clients):
         # shrink the slow connection's socket buffers on both ends, then stop reading it
         slow.writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF,
                                                         4096)
-        server_side = next(c for c in gw._clients if c.conn_id == slow.init_s2c.connID)
-        server_side.writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET,
+        server_side = next(c for c in gw.conns if c.conn_id == slow.init_s2c.connID)
+        server_side.link.writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET,
                                                                socket.SO_SNDBUF, 4096)
         await slow.request(catalog.QOT_SUB, qot_sub(keys, [SUB_BASIC, SUB_ORDER_BOOK],
                                                     first=False))
@@ -777,7 +777,7 @@ async def test_slow_reader_gets_pushes_dropped_not_others(clients):
         await good.wait_packet(lambda p: len(good.pushes(3005, mark)) >= 5)
         assert (await good.request(catalog.KEEP_ALIVE, keep_alive())).retType == 0
         # the slow client's backlog stays bounded by max_push_buffer (plus one tick's batch)
-        assert server_side.writer.transport.get_write_buffer_size() < 64 * 1024
+        assert server_side.link.writer.transport.get_write_buffer_size() < 64 * 1024
 
 
 @pytest.mark.asyncio
@@ -807,7 +807,7 @@ async def test_stop_closes_clients_and_waits_for_handlers(clients):
     for c in cs:
         await c.init()
     gw.stall()  # handlers parked on the stall event must be woken and finished too
-    handler_tasks = [c.task for c in gw._clients]
+    handler_tasks = [c.task for c in gw.conns]
     await gw.stop()
     assert all(t.done() for t in handler_tasks)
     assert not gw.running and gw.stats.connections_open == 0

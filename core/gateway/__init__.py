@@ -1,5 +1,7 @@
-"""The demo OpenD gateway (see server.py for the API and the fault knobs)."""
+"""The demo OpenD gateway (server.py has the API and a map of the package)."""
 
-from .server import ClientInfo, DemoGateway, GatewayStats, new_conn_id
+from .clientstate import ClientInfo, new_conn_id
+from .server import DemoGateway
+from .stats import GatewayStats
 
 __all__ = ["ClientInfo", "DemoGateway", "GatewayStats", "new_conn_id"]

@@ -1,68 +1,71 @@
-"""The demo OpenD gateway: an asyncio server speaking the OpenD TCP protocol.
+"""The demo OpenD gateway: an asyncio server speaking OpenD's TCP protocol, and optionally
+its WebSocket port (the JavaScript SDK's), both on one state.
 
 It reuses the client's codec from the server side: one :class:`~opendeck.core.channel.Channel`
-per accepted connection (framing, RSA for InitConnect, AES after it, SHA-1 check), the
-generated messages in :mod:`opendeck.core.pb`, and the proto catalog. See shared/protocol.md
-§5, §10 and §12 for the behaviour it follows.
+per TCP connection (framing, RSA for InitConnect, AES after it, SHA-1 check), the generated
+messages in :mod:`opendeck.core.pb`, and the proto catalog. See shared/protocol.md §5, §10,
+§12 and shared/websocket.md for the behaviour it follows.
 
 Usage::
 
     async with DemoGateway(port=0) as gw:      # port 0 picks a free port
         print(gw.host, gw.port)
-        ...
+
+Where the jobs live (this package):
+
+==================  ==========================================================================
+server.py           DemoGateway: listening, accepting, the connection cap, the TCP read loop,
+                    the market task, lifecycle and read-only views
+wsserver.py         the WebSocket port (ws:// and wss://): upgrade, InitWebSocket, key check
+clientstate.py      per-connection state and the TCP link
+dispatch.py         the handler registry (``@handles(proto_id)``) and request dispatch
+handlers_*.py       the handlers, by group (system, quote, trade, ...)
+pushes.py           the write path, pushes, market ticks, notifies, account pushes
+faults.py           fault knobs for testing clients (stall, garbage, bad SHA-1, blast, ...)
+limits.py           caps and timeouts against hostile clients
+stats.py            counters, and a log helper that folds repeated errors
+market.py           the synthetic market;  trading.py: accounts, orders, fills
+==================  ==========================================================================
 
 Design notes
 ------------
-* One handler task per connection reads, decodes and answers; all replies to one read go out
-  in one ``writer.write``. A handler never touches another connection except to write pushes
-  into its writer, so a bad or slow client cannot stall the others.
+* One handler task per connection reads, decodes and answers; the replies to one read go out
+  in batches of at most ``REPLY_CHUNK`` bytes, each drained before more packets are handled,
+  so a client that does not read its replies stops being read (and is dropped after
+  :attr:`DemoGateway.drain_timeout`).
 * One market task drives every connection: each tick it steps the synthetic market, encodes
   each subscribed (security, SubType) once per push format, and writes every connection's
   pushes as one batch. It never awaits a client: a connection whose unsent buffer is over
   :attr:`DemoGateway.max_push_buffer` has that tick's pushes dropped (counted in
-  ``stats.pushes_dropped``) until it catches up. Replies are drained by the connection's own
-  handler, bounded by :attr:`DemoGateway.drain_timeout` (a client that does not read its
-  replies for that long is dropped); :meth:`DemoGateway.blast` drains each connection
-  concurrently, each bounded the same way.
+  ``stats.pushes_dropped``) until it catches up. :meth:`blast` never drops: it waits.
 * Trade state (accounts, unlock, orders) is gateway-wide, like a real OpenD logged into one
   account; subscriptions, push registration and account-push subscriptions are per connection.
 
-Fault knobs (for testing clients; all take effect immediately)
----------------------------------------------------------------
-``answer_keepalive``  False: KeepAlive requests are read and dropped (no reply).
-``stall()`` / ``resume()``  stop reading, answering and pushing on every connection (the
-                      sockets stay open), and start again.
-``await close_clients()``  drop every client connection; the gateway keeps listening.
-``send_garbage(n)``   write n random bytes (not starting with ``FT``) to every connection.
-``corrupt_sha1(n)``   the next n packets sent (replies or pushes) carry a wrong SHA-1.
-``reply_delay_ms``    delay every reply by this many milliseconds (pushes are not delayed).
-``await blast(n, proto_id=3005)``  n pushes as fast as possible to every subscribed connection.
-Also: ``push_rate`` (ticks per second, 0 pauses the market), ``fill_delay`` (seconds between
-an order's Submitted push and its fill), ``notify_interval`` (seconds between periodic
-ConnStatus notifies), ``broadcast_notify(s2c)`` / ``notify_gtw_event(type, desc)``.
+Fault knobs: see :mod:`.faults`. Also ``push_rate`` (ticks per second, 0 pauses the market),
+``fill_delay`` (seconds between an order's Submitted push and its fill), ``notify_interval``
+(seconds between periodic ConnStatus notifies).
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
-import os
-import secrets
-import string
-import time
+import ssl
 from collections import deque
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 
-from .. import catalog
-from ..channel import Channel, Packet, decode_message, encode_message
-from ..cipher import RsaCipher, aes_for, password_md5
-from ..errors import DecodeError, ProtocolError
-from ..pb import (InitConnect_pb2, Notify_pb2, Trd_UpdateOrder_pb2,
-                  Trd_UpdateOrderFill_pb2)
-from ..wire import FMT_JSON, FMT_PROTOBUF, encode_frame
+from ..cipher import RsaCipher
+from ..errors import ProtocolError
+from . import dispatch as _dispatch
 from . import market as mk
-from .trading import Book, Order, OrderRejected
+from . import pushes
+from .clientstate import ClientInfo, ClientState, TcpLink, new_conn_id
+from .faults import FaultsMixin
+from .limits import Limits
+from .stats import FoldedLog, GatewayStats
+from .trading import Book
 
 log = logging.getLogger("opendeck.gateway")
 
@@ -70,136 +73,41 @@ DEMO_USER_ID = 10086001
 DEFAULT_QUOTA = 1000
 READ_SIZE = 256 * 1024
 MAX_PUSH_BUFFER = 4 * 1024 * 1024
-SERVER_BUILD_NO = 7108
-_KEY_ALPHABET = string.ascii_letters + string.digits
+#: replies to one read are written and drained in chunks of about this size
+REPLY_CHUNK = 256 * 1024
 
-# Notify.NotifyType
-NOTIFY_GTW_EVENT = 1
-NOTIFY_CONN_STATUS = 3
-NOTIFY_USED_QUOTA = 7
-
-# Any Response works for a bare {retType, retMsg}: fields 1 and 2 are the same in every file.
-_GenericResponse = InitConnect_pb2.Response
-
-_ISSUED_CONN_IDS: set[int] = set()
-
-#: push proto id -> the SubType blast() builds it from (KL: 1-minute bars)
-_BLAST_SUBTYPE = {mk.P_BASIC_QOT: mk.SUB_BASIC, mk.P_TICKER: mk.SUB_TICKER,
-                  mk.P_ORDER_BOOK: mk.SUB_ORDER_BOOK, mk.P_RT: mk.SUB_RT,
-                  mk.P_BROKER: mk.SUB_BROKER, mk.P_KL: 11}
+__all__ = ["DEMO_USER_ID", "ClientInfo", "DemoGateway", "GatewayStats", "new_conn_id"]
 
 
-def new_conn_id() -> int:
-    """A random non-zero 64-bit connID never handed out before in this process.
-
-    futu-api keys its AES state by connID process-wide (protocol.md §10.1), so two gateways
-    must never share one."""
-    while True:
-        cid = secrets.randbits(64)
-        if cid and cid not in _ISSUED_CONN_IDS:
-            _ISSUED_CONN_IDS.add(cid)
-            return cid
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
-def _random_key() -> str:
-    return "".join(secrets.choice(_KEY_ALPHABET) for _ in range(16))
+def read_budget(ready: bool, accepted_at: float, now: float, handshake_timeout: float,
+                idle_timeout: float) -> float:
+    """Seconds the next read of a TCP connection may wait: what is left of the handshake
+    window before the handshake, the idle timeout after it. <= 0 means time is up."""
+    if not ready:
+        return accepted_at + handshake_timeout - now
+    return idle_timeout
 
 
-class Reject(Exception):
-    """Raised by a handler: the request is answered with retType -1 and this message."""
-
-
-@dataclass
-class GatewayStats:
-    connections_open: int = 0
-    connections_total: int = 0
-    packets_in: int = 0
-    packets_out: int = 0
-    pushes_sent: int = 0
-    pushes_dropped: int = 0
-    bytes_in: int = 0
-    bytes_out: int = 0
-    bad_packets: int = 0
-    keepalives: int = 0
-    keepalives_ignored: int = 0
-    handshakes: int = 0
-    handshakes_failed: int = 0
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class ClientInfo:
-    """A snapshot of one connection, for views and tests."""
-
-    conn_id: int
-    peer: str
-    ready: bool
-    encryption: str
-    client_id: str
-    client_ver: int
-    push_fmt: int
-    recv_notify: bool
-    subscriptions: int
-    push_registered: int
-    acc_push: tuple[int, ...]
-
-
-class _Client:
-    __slots__ = ("reader", "writer", "channel", "peer", "conn_id", "ready", "push_fmt",
-                 "recv_notify", "client_id", "client_ver", "subs", "rehab_types", "acc_push",
-                 "out", "close_after", "closing", "task", "notify_due")
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                 rsa: RsaCipher | None) -> None:
-        self.reader = reader
-        self.writer = writer
-        self.channel = Channel(rsa=rsa)
-        peer = writer.get_extra_info("peername")
-        self.peer = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
-        self.conn_id = 0
-        self.ready = False
-        self.push_fmt = FMT_PROTOBUF
-        self.recv_notify = False
-        self.client_id = ""
-        self.client_ver = 0
-        #: (market, code) -> {SubType: push registered}
-        self.subs: dict[mk.SecKey, dict[int, bool]] = {}
-        self.rehab_types: tuple[int, ...] = (1,)
-        self.acc_push: set[int] = set()
-        #: frames queued behind the reply currently being built (None outside a dispatch)
-        self.out: list[bytes] | None = None
-        self.close_after = False
-        self.closing = False
-        self.task: asyncio.Task | None = None
-        self.notify_due = False
-
-    def pairs(self) -> set[tuple[mk.SecKey, int]]:
-        return {(k, st) for k, types in self.subs.items() for st in types}
-
-    def info(self) -> ClientInfo:
-        return ClientInfo(self.conn_id, self.peer, self.ready, self.channel.encryption,
-                          self.client_id, self.client_ver, self.push_fmt, self.recv_notify,
-                          sum(len(t) for t in self.subs.values()),
-                          sum(sum(t.values()) for t in self.subs.values()),
-                          tuple(sorted(self.acc_push)))
-
-    def abort(self) -> None:
-        self.closing = True
-        transport = self.writer.transport
-        if transport is not None and not transport.is_closing():
-            transport.abort()
-
-
-class DemoGateway:
-    """An OpenD look-alike on a TCP port. See the module docstring for the fault knobs."""
+class DemoGateway(FaultsMixin):
+    """An OpenD look-alike on a TCP port (and a WebSocket port when ``websocket_port`` is
+    given). See the module docstring and :mod:`.faults` for the knobs."""
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, rsa: RsaCipher | None = None,
                  aes: str = "cbc", keepalive_interval: int = 10, push_rate: float = 2.0,
                  server_ver: int = 1011, login_user_id: int = DEMO_USER_ID,
                  trade_password: str = "123456", seed: int | None = None,
-                 quota: int = DEFAULT_QUOTA) -> None:
+                 quota: int = DEFAULT_QUOTA, websocket_port: int | None = None,
+                 websocket_key: str | None = None, websocket_ssl: ssl.SSLContext | None = None,
+                 limits: Limits | None = None) -> None:
         if aes not in ("cbc", "ecb"):
             raise ValueError(f"aes must be 'cbc' or 'ecb', not {aes!r}")
         if keepalive_interval <= 0:
@@ -218,6 +126,13 @@ class DemoGateway:
         self.quota = quota
         self.market = mk.Market(seed)
         self.book = Book()
+        self.limits = limits if limits is not None else Limits()
+        # the WebSocket port (wsserver.py); the key is picked at start when not given
+        self.websocket_port = websocket_port
+        self.websocket_key = websocket_key
+        self.websocket_key_given = websocket_key is not None
+        self.websocket_ssl = websocket_ssl
+        self._ws = None
         # fault knobs and tunables
         self.answer_keepalive = True
         self.reply_delay_ms = 0
@@ -225,34 +140,22 @@ class DemoGateway:
         self.notify_interval = 30.0
         self.max_push_buffer = MAX_PUSH_BUFFER
         self.drain_timeout = 30.0
-        self._corrupt_left = 0
-        self._stalled = False
-        self._resumed = asyncio.Event()
-        self._resumed.set()
-        # runtime
-        self._stats = GatewayStats()
-        self._clients: list[_Client] = []
+        self.corrupt_left = 0
+        self.resumed = asyncio.Event()
+        self.resumed.set()
+        # runtime, shared with the gateway's own modules
+        self.counters = GatewayStats()
+        #: the live connections of both ports
+        self.conns: list[ClientState] = []
+        #: orderID -> pending fill timer
+        self.fill_timers: dict[int, asyncio.TimerHandle] = {}
+        self.refusals = FoldedLog(log, 1.0)
         self._server: asyncio.base_events.Server | None = None
         self._market_task: asyncio.Task | None = None
-        self._timers: dict[int, asyncio.TimerHandle] = {}  # orderID -> pending fill
         self._stopping = False
         self._change = asyncio.Event()
         #: the last 100 successful handshakes (ClientInfo right after InitConnect)
         self.handshake_log: deque[ClientInfo] = deque(maxlen=100)
-        self._handlers: dict[int, Callable] = {
-            catalog.INIT_CONNECT: self._h_init_connect,
-            catalog.KEEP_ALIVE: self._h_keep_alive,
-            catalog.GET_GLOBAL_STATE: self._h_global_state,
-            catalog.GET_USER_INFO: self._h_user_info,
-            catalog.QOT_SUB: self._h_qot_sub,
-            catalog.QOT_REG_QOT_PUSH: self._h_reg_qot_push,
-            catalog.QOT_GET_SUB_INFO: self._h_get_sub_info,
-            catalog.QOT_GET_BASIC_QOT: self._h_get_basic_qot,
-            catalog.TRD_GET_ACC_LIST: self._h_get_acc_list,
-            catalog.TRD_UNLOCK_TRADE: self._h_unlock_trade,
-            catalog.TRD_SUB_ACC_PUSH: self._h_sub_acc_push,
-            catalog.TRD_PLACE_ORDER: self._h_place_order,
-        }
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -264,29 +167,46 @@ class DemoGateway:
                                                   limit=READ_SIZE)
         sock = self._server.sockets[0].getsockname()
         self.host, self.port = sock[0], sock[1]
+        if self.websocket_port is not None:
+            from .wsserver import WebSocketPort
+            self._ws = WebSocketPort(self)
+            try:
+                await self._ws.start()
+            except BaseException:
+                self._ws = None
+                self._server.close()
+                await self._server.wait_closed()
+                self._server = None
+                raise
         self._market_task = asyncio.create_task(self._market_loop(),
                                                 name=f"opendeck-gateway-market:{self.port}")
+        if not is_loopback(self.host):
+            log.warning("demo gateway listening on %s, which is not a loopback address: anyone "
+                        "who can reach it can connect, with no authentication and the demo "
+                        "trade password", self.host)
         log.info("demo gateway listening on %s:%s (encryption %s)", self.host, self.port,
                  self.encryption)
 
     async def stop(self) -> None:
-        """Close the listener and every client, and wait for every handler to finish."""
+        """Close the listeners and every client, and wait for every handler to finish."""
         server = self._server
         if server is None:
             return
         self._stopping = True
         server.close()
+        if self._ws is not None:
+            self._ws.close()
         if self._market_task is not None:
             self._market_task.cancel()
             await asyncio.gather(self._market_task, return_exceptions=True)
             self._market_task = None
-        for timer in self._timers.values():
+        for timer in self.fill_timers.values():
             timer.cancel()
-        self._timers.clear()
+        self.fill_timers.clear()
         # A connection accepted just before close() may still be starting its handler:
         # loop until no handler is left.
         for _ in range(100):
-            clients = list(self._clients)
+            clients = list(self.conns)
             for c in clients:
                 c.abort()
             tasks = [c.task for c in clients if c.task is not None and not c.task.done()]
@@ -295,9 +215,11 @@ class DemoGateway:
             if tasks:
                 await asyncio.gather(*tasks, return_exceptions=True)
             await asyncio.sleep(0)
-            if not self._clients:
+            if not self.conns:
                 break
         await server.wait_closed()
+        if self._ws is not None:
+            await self._ws.wait_closed()
         self._server = None
         self._signal()
         log.info("demo gateway on %s:%s stopped", self.host, self.port)
@@ -309,6 +231,8 @@ class DemoGateway:
     async def __aexit__(self, *exc) -> None:
         await self.stop()
 
+    # -- views -------------------------------------------------------------------------------
+
     @property
     def running(self) -> bool:
         return self._server is not None
@@ -318,18 +242,41 @@ class DemoGateway:
         return f"rsa+aes-{self.aes}" if self.rsa is not None else "none"
 
     @property
+    def websocket_host(self) -> str | None:
+        return self._ws.host if self._ws is not None else None
+
+    @property
+    def websocket_url(self) -> str | None:
+        """``ws://host:port`` or ``wss://host:port`` while the WebSocket port is up."""
+        if self._ws is None:
+            return None
+        scheme = "wss" if self.websocket_ssl is not None else "ws"
+        return f"{scheme}://{self._ws.host}:{self.websocket_port}"
+
+    @property
     def stats(self) -> GatewayStats:
-        s = GatewayStats(**asdict(self._stats))
-        s.connections_open = len(self._clients)
+        s = GatewayStats(**asdict(self.counters))
+        s.connections_open = len(self.conns)
         return s
 
     @property
     def clients(self) -> list[ClientInfo]:
-        return [c.info() for c in self._clients]
+        return [c.info() for c in self.conns]
 
     @property
     def trade_unlocked(self) -> bool:
         return self.book.unlocked
+
+    @property
+    def pending_fills(self) -> int:
+        return len(self.fill_timers)
+
+    def used_quota(self) -> int:
+        """Subscription quota in use: distinct (security, SubType) pairs over all connections."""
+        used: set = set()
+        for c in self.conns:
+            used |= c.pairs()
+        return len(used)
 
     async def wait_until(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
         """Wait until ``predicate()`` is true; it is re-checked after every connection event,
@@ -342,141 +289,98 @@ class DemoGateway:
         ev, self._change = self._change, asyncio.Event()
         ev.set()
 
-    # -- fault knobs -------------------------------------------------------------------------
+    # -- connections (both ports) ------------------------------------------------------------
 
-    @property
-    def stalled(self) -> bool:
-        return self._stalled
+    def admit(self, c: ClientState) -> bool:
+        """Register a new connection, or refuse it (stopping, or at the cap)."""
+        if self._stopping:
+            return False
+        if len(self.conns) >= self.limits.max_connections:
+            self.counters.connections_refused += 1
+            self.refusals.report(f"refused a connection from {c.peer}: the demo gateway is at "
+                                 f"its cap of {self.limits.max_connections} connections "
+                                 "(--max-connections)")
+            return False
+        self.conns.append(c)
+        self.counters.connections_total += 1
+        c.last_in = asyncio.get_running_loop().time()
+        self._signal()
+        log.debug("connection from %s (%s)", c.peer, c.transport)
+        return True
 
-    def stall(self) -> None:
-        """Stop reading, answering and pushing on every connection (sockets stay open)."""
-        self._stalled = True
-        self._resumed.clear()
+    def release(self, c: ClientState) -> None:
+        """Forget a closed connection: quota notify if it held subscriptions."""
+        c.closing = True
+        had_subs = bool(c.subs)
+        try:
+            self.conns.remove(c)
+        except ValueError:
+            return
+        if had_subs and not self._stopping:
+            pushes.quota_changed(self)
+        self._signal()
+        log.debug("connection %s (connID %s) closed", c.peer, c.conn_id)
 
-    def resume(self) -> None:
-        self._stalled = False
-        self._resumed.set()
+    def mark_ready(self, c: ClientState) -> None:
+        """The handshake of ``c`` is done (InitConnect or InitWebSocket)."""
+        c.ready = True
+        c.notify_due = c.recv_notify
+        self.counters.handshakes += 1
+        self.handshake_log.append(c.info())
+        log.debug("connection %s ready: connID %s, client %s %s, %s", c.peer, c.conn_id,
+                  c.client_id, c.client_ver, c.encryption)
 
-    async def close_clients(self) -> int:
-        """Drop every client connection (the listener stays up). Returns how many."""
-        clients = list(self._clients)
-        for c in clients:
-            c.abort()
-        tasks = [c.task for c in clients if c.task is not None and not c.task.done()
-                 and c.task is not asyncio.current_task()]
-        if tasks:
-            await asyncio.wait(tasks, timeout=5.0)
-        return len(clients)
-
-    def send_garbage(self, nbytes: int = 64, *, conn_id: int | None = None) -> int:
-        """Write ``nbytes`` random bytes (never starting with ``FT``) to every connection, or
-        to the one with ``conn_id``. Returns the number of connections written to."""
-        n = 0
-        for c in self._clients:
-            if conn_id is not None and c.conn_id != conn_id:
-                continue
-            junk = bytearray(os.urandom(max(1, nbytes)))
-            junk[0] = 0  # a bad magic at once
-            if self._write(c, [bytes(junk)]):
-                n += 1
-        return n
-
-    def corrupt_sha1(self, count: int = 1) -> None:
-        """The next ``count`` packets sent (to any connection) carry a wrong SHA-1."""
-        self._corrupt_left = max(0, int(count))
-
-    @property
-    def corrupt_pending(self) -> int:
-        return self._corrupt_left
-
-    async def blast(self, n: int, proto_id: int = mk.P_BASIC_QOT, *, batch: int = 512,
-                    drain_timeout: float = 30.0) -> int:
-        """Send ``n`` pushes of ``proto_id`` as fast as possible to every ready connection
-        that is subscribed to anything (for benchmarks). ``proto_id`` is one of 3005, 3007,
-        3009, 3011, 3013, 3015 (built from a security the connection subscribed) or 1003 (a
-        ConnStatus Notify). The frames of one connection are identical: built once, written
-        ``batch`` at a time, draining between batches with ``drain_timeout`` as the bound (a
-        connection that cannot take more in that time gets no more). Returns the number of
-        pushes written in total."""
-        if proto_id not in _BLAST_SUBTYPE and proto_id != catalog.NOTIFY:
-            raise ValueError(f"blast supports proto ids {sorted(_BLAST_SUBTYPE)} and 1003, "
-                             f"not {proto_id}")
-        targets = [c for c in self._clients if c.ready and not c.closing and c.subs]
-        if not targets or n <= 0:
-            return 0
-        coros = []
-        for c in targets:
-            frame = self._blast_frame(c, proto_id)
-            coros.append(self._blast_one(c, frame, n, batch, drain_timeout))
-        counts = await asyncio.gather(*coros)
-        return sum(counts)
-
-    def _blast_frame(self, c: _Client, proto_id: int) -> bytes:
-        want = _BLAST_SUBTYPE.get(proto_id)
-        if want is None:
-            resp = self._notify_response(self._conn_status_s2c())
-            return self._frame(c, catalog.NOTIFY, 0, encode_message(resp, c.push_fmt),
-                               c.push_fmt)
-        key = next((k for k, t in c.subs.items() if want in t), next(iter(c.subs)))
-        inst = self.market.get(key)
-        if want == mk.SUB_BROKER and key[0] != mk.HK:
-            want = mk.SUB_BASIC
-        pid, resp = self.market.push_response(inst, want)
-        return self._frame(c, pid, 0, encode_message(resp, c.push_fmt), c.push_fmt)
-
-    async def _blast_one(self, c: _Client, frame: bytes, n: int, batch: int,
-                         drain_timeout: float) -> int:
-        sent = 0
-        batch = max(1, batch)
-        block = frame * batch
-        while sent < n and not c.closing:
-            k = min(batch, n - sent)
-            data = block if k == batch else frame * k
+    async def handle_packets(self, c: ClientState, packets) -> bool:
+        """Dispatch packets of one read; write and drain the replies in chunks. Returns
+        False when the connection is to be closed."""
+        out: list[bytes] = []
+        size = 0
+        for pkt in packets:
+            before = len(out)
+            c.out = out
             try:
-                c.writer.write(data)
-            except (ConnectionError, RuntimeError):
+                _dispatch.dispatch(self, c, pkt, out)
+            finally:
+                c.out = None
+            if c.close_after:
                 break
-            sent += k
-            self._stats.bytes_out += len(data)
-            try:
-                async with asyncio.timeout(drain_timeout):
-                    await c.writer.drain()
-            except (ConnectionError, TimeoutError, RuntimeError):
-                break
-        self._stats.pushes_sent += sent
-        self._stats.packets_out += max(0, sent - 1)  # _frame counted the first
-        return sent
+            for i in range(before, len(out)):
+                size += len(out[i])
+            if size >= REPLY_CHUNK:
+                if not await self._flush(c, out):
+                    return False
+                out, size = [], 0
+        if out and not await self._flush(c, out):
+            return False
+        self._signal()
+        return not c.close_after
 
-    def broadcast_notify(self, s2c: Notify_pb2.S2C) -> int:
-        """Push a Notify (1003) to every ready connection that asked for notifications."""
-        resp = self._notify_response(s2c)
-        n = 0
-        for c in self._clients:
-            if c.ready and c.recv_notify and not c.closing:
-                self._push(c, catalog.NOTIFY, resp)
-                n += 1
-        return n
+    async def _flush(self, c: ClientState, out: list[bytes]) -> bool:
+        if self.reply_delay_ms > 0:
+            await asyncio.sleep(self.reply_delay_ms / 1000)
+        await self.resumed.wait()
+        if not pushes.write(self, c, out):
+            return False
+        try:
+            async with asyncio.timeout(self.drain_timeout):
+                await c.link.drain()
+        except TimeoutError:
+            self.counters.slow_clients_dropped += 1
+            log.info("connection %s has not read its replies for %ss; closing it",
+                     c.peer, self.drain_timeout)
+            return False
+        return True
 
-    def notify_gtw_event(self, event_type: int, desc: str) -> int:
-        s2c = Notify_pb2.S2C(type=NOTIFY_GTW_EVENT)
-        s2c.event.eventType = event_type
-        s2c.event.desc = desc
-        return self.broadcast_notify(s2c)
-
-    # -- connection handling -----------------------------------------------------------------
+    # -- the TCP port ------------------------------------------------------------------------
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        c = _Client(reader, writer, self.rsa)
+        c = ClientState(TcpLink(writer), rsa=self.rsa)
         c.task = asyncio.current_task()
-        if self._stopping:
+        if not self.admit(c):
             c.abort()
             return
-        self._clients.append(c)
-        self._stats.connections_total += 1
-        self._signal()
-        log.debug("connection from %s", c.peer)
         try:
-            await self._read_loop(c)
+            await self._read_loop(c, reader)
         except (ConnectionError, OSError) as exc:
             log.debug("connection %s: %s", c.peer, exc)
         except asyncio.CancelledError:
@@ -485,192 +389,48 @@ class DemoGateway:
             log.exception("demo gateway: connection %s failed", c.peer)
         finally:
             c.closing = True
-            had_subs = bool(c.subs)
-            try:
-                self._clients.remove(c)
-            except ValueError:
-                pass
-            transport = writer.transport
-            if transport is not None and not transport.is_closing():
-                if c.close_after:
-                    writer.close()  # flushes what is buffered (the final reply) first
-                else:
-                    transport.abort()
-            if had_subs and not self._stopping:
-                self._quota_changed()
-            self._signal()
-            log.debug("connection %s (connID %s) closed", c.peer, c.conn_id)
+            if c.close_after:
+                c.link.close()  # flushes what is buffered (the final reply) first
+            else:
+                c.link.abort()
+            self.release(c)
 
-    async def _read_loop(self, c: _Client) -> None:
-        reader = c.reader
+    async def _read_loop(self, c: ClientState, reader: asyncio.StreamReader) -> None:
+        loop = asyncio.get_running_loop()
+        accepted = loop.time()
         while not c.closing:
-            while self._stalled:
-                await self._resumed.wait()
-            data = await reader.read(READ_SIZE)
+            await self.resumed.wait()
+            budget = read_budget(c.ready, accepted, loop.time(), self.limits.handshake_timeout,
+                                 self.limits.idle_factor * self.keepalive_interval)
+            try:
+                if budget <= 0:
+                    raise TimeoutError
+                async with asyncio.timeout(budget):
+                    data = await reader.read(READ_SIZE)
+            except TimeoutError:
+                self.counters.timeouts += 1
+                if c.ready:
+                    log.info("connection %s sent nothing for %gs (%g x keepAliveInterval); "
+                             "closing it", c.peer, self.limits.idle_factor *
+                             self.keepalive_interval, self.limits.idle_factor)
+                else:
+                    self.counters.handshakes_failed += 1
+                    log.info("connection %s did not finish InitConnect within %gs; closing "
+                             "it", c.peer, self.limits.handshake_timeout)
+                return
             if not data:
                 return
-            while self._stalled:
-                await self._resumed.wait()
-            self._stats.bytes_in += len(data)
+            c.last_in = loop.time()
+            await self.resumed.wait()
+            self.counters.bytes_in += len(data)
             try:
                 packets = c.channel.receive(data)
             except ProtocolError as exc:
                 log.info("connection %s: %s; closing it", c.peer, exc)
-                self._stats.bad_packets += 1
+                self.counters.bad_packets += 1
                 return
-            out: list[bytes] = []
-            c.out = out
-            try:
-                for pkt in packets:
-                    self._dispatch(c, pkt, out)
-                    if c.close_after:
-                        break
-            finally:
-                c.out = None
-            if out:
-                if self.reply_delay_ms > 0:
-                    await asyncio.sleep(self.reply_delay_ms / 1000)
-                while self._stalled:
-                    await self._resumed.wait()
-                if not self._write(c, out):
-                    return
-                try:
-                    async with asyncio.timeout(self.drain_timeout):
-                        await c.writer.drain()
-                except TimeoutError:
-                    log.info("connection %s has not read its replies for %ss; closing it",
-                             c.peer, self.drain_timeout)
-                    return
-            self._signal()
-            if c.close_after:
+            if not await self.handle_packets(c, packets):
                 return
-
-    def _dispatch(self, c: _Client, pkt: Packet, out: list[bytes]) -> None:
-        pid = pkt.proto_id
-        fmt = pkt.fmt if pkt.fmt in (FMT_PROTOBUF, FMT_JSON) else FMT_PROTOBUF
-        self._stats.packets_in += 1
-        name = catalog.name_of(pid)
-        if pkt.error is not None:
-            self._stats.bad_packets += 1
-            if pid == catalog.INIT_CONNECT and not c.ready:
-                self._bad_init_connect(c, pkt, fmt, out)
-            else:
-                out.append(self._error_frame(c, pkt, fmt, str(pkt.error)))
-            return
-        if pid == catalog.INIT_CONNECT and c.ready:
-            out.append(self._error_frame(c, pkt, fmt, "InitConnect was already done on this "
-                                         "connection; open a new connection to start over"))
-            return
-        if pid != catalog.INIT_CONNECT and not c.ready:
-            out.append(self._error_frame(c, pkt, fmt, f"{name} before InitConnect: send "
-                                         "InitConnect (1001) first"))
-            return
-        if pid == catalog.KEEP_ALIVE and not self.answer_keepalive:
-            self._stats.keepalives_ignored += 1
-            return
-        handler = self._handlers.get(pid)
-        req_cls = catalog.request_type(pid) if handler is not None else None
-        if handler is None or req_cls is None:
-            out.append(self._error_frame(c, pkt, fmt,
-                                         f"unsupported by the demo gateway: {name}"))
-            return
-        try:
-            req = decode_message(req_cls, pkt.body, fmt, pid)
-        except DecodeError as exc:
-            out.append(self._error_frame(c, pkt, fmt, str(exc)))
-            return
-        if not req.IsInitialized():
-            missing = ", ".join(req.FindInitializationErrors())
-            out.append(self._error_frame(c, pkt, fmt, f"{name} request is missing required "
-                                         f"fields: {missing}"))
-            return
-        resp = catalog.response_type(pid)()
-        resp.retType = 0
-        try:
-            post = handler(c, req.c2s, resp)
-        except Reject as exc:
-            out.append(self._error_frame(c, pkt, fmt, str(exc)))
-            return
-        except Exception as exc:
-            log.exception("demo gateway: %s handler failed", name)
-            out.append(self._error_frame(c, pkt, fmt, f"demo gateway error in {name}: "
-                                         f"{type(exc).__name__}: {exc}"))
-            return
-        out.append(self._frame(c, pid, pkt.serial, encode_message(resp, fmt), fmt))
-        if post is not None:
-            try:
-                post()
-            except Exception:
-                log.exception("demo gateway: %s follow-up failed", name)
-
-    def _bad_init_connect(self, c: _Client, pkt: Packet, fmt: int, out: list[bytes]) -> None:
-        """An InitConnect that did not decrypt or check: answer in plaintext, then close."""
-        plain_ok = False
-        try:
-            req = decode_message(InitConnect_pb2.Request, pkt.body, fmt, catalog.INIT_CONNECT)
-            plain_ok = req.IsInitialized()
-        except DecodeError:
-            pass
-        if self.rsa is not None and plain_ok:
-            msg = ("this gateway requires encryption: the InitConnect arrived in plaintext. "
-                   "Configure the client with the gateway's RSA private key (futu-api: "
-                   "SysConfig.set_init_rsa_file(path) and is_encrypt=True)")
-        elif self.rsa is not None:
-            msg = (f"InitConnect could not be decrypted ({pkt.error}): the client's RSA key "
-                   "does not match the gateway's")
-        else:
-            msg = (f"InitConnect could not be read ({pkt.error}): if the client encrypts, "
-                   "start the gateway with the same RSA key (--rsa-key)")
-        resp = _GenericResponse(retType=-1, retMsg=msg)
-        plain = encode_message(resp, fmt)
-        data = encode_frame(pkt.proto_id, pkt.serial, plain, fmt=fmt)
-        out.append(self._count_out(data))
-        c.close_after = True
-        self._stats.handshakes_failed += 1
-        log.info("connection %s: %s", c.peer, msg)
-
-    def _error_frame(self, c: _Client, pkt: Packet, fmt: int, msg: str) -> bytes:
-        resp = _GenericResponse(retType=-1, retMsg=msg)
-        return self._frame(c, pkt.proto_id, pkt.serial, encode_message(resp, fmt), fmt)
-
-    def _count_out(self, data: bytes) -> bytes:
-        self._stats.packets_out += 1
-        if self._corrupt_left > 0:
-            self._corrupt_left -= 1
-            b = bytearray(data)
-            b[16] ^= 0xFF  # first byte of the SHA-1 field
-            return bytes(b)
-        return data
-
-    def _frame(self, c: _Client, pid: int, serial: int, plain: bytes, fmt: int) -> bytes:
-        return self._count_out(c.channel.pack(pid, serial, plain, fmt))
-
-    def _write(self, c: _Client, frames: list[bytes]) -> bool:
-        if c.closing:
-            return False
-        transport = c.writer.transport
-        if transport is None or transport.is_closing():
-            return False
-        data = frames[0] if len(frames) == 1 else b"".join(frames)
-        c.writer.write(data)
-        self._stats.bytes_out += len(data)
-        return True
-
-    def _push(self, c: _Client, pid: int, resp) -> None:
-        """One push to one connection: behind the reply being built, or written at once."""
-        frame = self._frame(c, pid, 0, encode_message(resp, c.push_fmt), c.push_fmt)
-        if c.out is not None:
-            c.out.append(frame)
-            self._stats.pushes_sent += 1
-        elif self._push_room(c) and self._write(c, [frame]):
-            self._stats.pushes_sent += 1
-        else:
-            self._stats.pushes_dropped += 1
-
-    def _push_room(self, c: _Client) -> bool:
-        transport = c.writer.transport
-        return transport is not None and \
-            transport.get_write_buffer_size() <= self.max_push_buffer
 
     # -- market ------------------------------------------------------------------------------
 
@@ -684,18 +444,18 @@ class DemoGateway:
         while True:
             now = loop.time()
             rate = self.push_rate
-            if self._stalled:
+            if self.stalled:
                 next_tick = now
             else:
                 try:
                     if rate > 0 and now >= next_tick:
-                        self._tick()
+                        pushes.tick(self)
                         next_tick += 1.0 / rate
                         if next_tick < now:  # fell behind: do not try to catch up
                             next_tick = now + 1.0 / rate
                     elif rate <= 0:
                         next_tick = now
-                    self._notifies(now >= next_notify and self.notify_interval > 0)
+                    pushes.notifies(self, now >= next_notify and self.notify_interval > 0)
                     if now >= next_notify:
                         next_notify = now + max(self.notify_interval, 1.0)
                 except Exception:
@@ -703,337 +463,3 @@ class DemoGateway:
                 self._signal()
             wake = min(next_tick, now + 0.1) if rate > 0 else now + 0.1
             await asyncio.sleep(max(0.0, wake - loop.time()))
-
-    def _notifies(self, periodic: bool) -> None:
-        for c in self._clients:
-            if (c.notify_due or periodic) and c.recv_notify and c.ready and not c.closing:
-                c.notify_due = False
-                self._push(c, catalog.NOTIFY, self._notify_response(self._conn_status_s2c()))
-
-    def _tick(self) -> None:
-        """Step the market and write each connection's pushes as one batch."""
-        self.market.step({k for c in self._clients for k in c.subs})
-        cache: dict[tuple, tuple[int, bytes]] = {}
-        get = self.market.get
-        for c in self._clients:
-            if not c.ready or c.closing or not c.subs:
-                continue
-            if not self._push_room(c):
-                self._stats.pushes_dropped += sum(sum(t.values()) for t in c.subs.values())
-                continue
-            fmt = c.push_fmt
-            frames: list[bytes] = []
-            for key, types in c.subs.items():
-                inst = None
-                for st, registered in types.items():
-                    if not registered:
-                        continue
-                    if inst is None:
-                        inst = get(key)
-                        if inst is None:
-                            break
-                    rehabs = c.rehab_types if st in mk.KL_SUBTYPES else (1,)
-                    for rehab in rehabs:
-                        ck = (key, st, fmt, rehab)
-                        entry = cache.get(ck)
-                        if entry is None:
-                            pid, resp = self.market.push_response(inst, st, rehab)
-                            entry = cache[ck] = (pid, encode_message(resp, fmt))
-                        frames.append(self._frame(c, entry[0], 0, entry[1], fmt))
-            if frames and self._write(c, frames):
-                self._stats.pushes_sent += len(frames)
-
-    def _first_push(self, c: _Client, pairs: list[tuple[mk.SecKey, int]]) -> None:
-        for key, st in pairs:
-            inst = self.market.get(key)
-            if inst is None:
-                continue
-            rehabs = c.rehab_types if st in mk.KL_SUBTYPES else (1,)
-            for rehab in rehabs:
-                pid, resp = self.market.push_response(inst, st, rehab, tickers=5)
-                self._push(c, pid, resp)
-
-    # -- notify ------------------------------------------------------------------------------
-
-    @staticmethod
-    def _notify_response(s2c: Notify_pb2.S2C) -> Notify_pb2.Response:
-        resp = Notify_pb2.Response(retType=0)
-        resp.s2c.CopyFrom(s2c)
-        return resp
-
-    @staticmethod
-    def _conn_status_s2c() -> Notify_pb2.S2C:
-        s2c = Notify_pb2.S2C(type=NOTIFY_CONN_STATUS)
-        s2c.connectStatus.qotLogined = True
-        s2c.connectStatus.trdLogined = True
-        return s2c
-
-    def used_quota(self) -> int:
-        """Subscription quota in use: distinct (security, SubType) pairs over all connections."""
-        used: set = set()
-        for c in self._clients:
-            used |= c.pairs()
-        return len(used)
-
-    def _quota_changed(self) -> None:
-        s2c = Notify_pb2.S2C(type=NOTIFY_USED_QUOTA)
-        s2c.usedQuota.usedSubQuota = self.used_quota()
-        s2c.usedQuota.usedKLineQuota = 0
-        self.broadcast_notify(s2c)
-
-    # -- handlers: each fills ``resp`` (retType already 0) and may return a follow-up that
-    # -- runs after the reply is queued; raising Reject answers retType -1.
-
-    def _h_init_connect(self, c: _Client, c2s, resp):
-        c.conn_id = new_conn_id()
-        c.client_id = c2s.clientID
-        c.client_ver = c2s.clientVer
-        c.recv_notify = c2s.recvNotify
-        push_fmt = c2s.pushProtoFmt if c2s.HasField("pushProtoFmt") else FMT_PROTOBUF
-        c.push_fmt = push_fmt if push_fmt in (FMT_PROTOBUF, FMT_JSON) else FMT_PROTOBUF
-        key = _random_key()
-        iv = _random_key() if self.rsa is not None and self.aes == "cbc" else None
-        s2c = resp.s2c
-        s2c.serverVer = self.server_ver
-        s2c.loginUserID = self.login_user_id
-        s2c.connID = c.conn_id
-        s2c.connAESKey = key
-        s2c.keepAliveInterval = self.keepalive_interval
-        if iv is not None:
-            s2c.aesCBCiv = iv
-        s2c.userAttribution = 1  # NN
-
-        def after() -> None:
-            if self.rsa is not None:
-                c.channel.aes = aes_for(key, iv)
-            c.ready = True
-            # The ConnStatus notify goes out on the next market-task round, not glued to this
-            # reply: a client that decodes a whole read with one cipher state would otherwise
-            # see it before it has switched to AES.
-            c.notify_due = c.recv_notify
-            self._stats.handshakes += 1
-            self.handshake_log.append(c.info())
-            log.debug("connection %s ready: connID %s, client %s %s, %s", c.peer, c.conn_id,
-                      c.client_id, c.client_ver, c.channel.encryption)
-        return after
-
-    def _h_keep_alive(self, c: _Client, c2s, resp):
-        self._stats.keepalives += 1
-        resp.s2c.time = int(time.time())
-
-    def _h_global_state(self, c: _Client, c2s, resp):
-        now = time.time()
-        s = resp.s2c
-        s.marketHK = mk.market_state(mk.HK, now)
-        s.marketUS = mk.market_state(mk.US, now)
-        s.marketSH = mk.market_state(mk.CNSH, now)
-        s.marketSZ = mk.market_state(mk.CNSZ, now)
-        s.marketHKFuture = mk.market_state(mk.HK_FUTURE, now)
-        s.marketUSFuture = mk.market_state(mk.US, now)
-        s.qotLogined = True
-        s.trdLogined = True
-        s.serverVer = self.server_ver
-        s.serverBuildNo = SERVER_BUILD_NO
-        s.time = int(now)
-        s.localTime = now
-        s.programStatus.type = 10  # ProgramStatusType_Ready
-        s.qotSvrIpAddr = "127.0.0.1"
-        s.trdSvrIpAddr = "127.0.0.1"
-        s.connID = c.conn_id
-
-    def _h_user_info(self, c: _Client, c2s, resp):
-        s = resp.s2c
-        s.nickName = "OpenDeck Demo"
-        s.avatarUrl = ""
-        s.apiLevel = "LV3"
-        s.hkQotRight = 3  # Level2
-        s.usQotRight = 3
-        s.cnQotRight = 2  # Level1
-        s.isNeedAgreeDisclaimer = False
-        s.userID = self.login_user_id
-        s.updateType = 0
-        s.webKey = ""
-        s.hkOptionQotRight = 2
-        s.hasUSOptionQotRight = True
-        s.hkFutureQotRight = 2
-        s.subQuota = self.quota
-        s.historyKLQuota = 300
-        s.usFutureQotRight = 2
-        s.usOptionQotRight = 2
-        s.userAttribution = 1
-        s.isAppNNOrMM = True
-
-    # quote
-
-    def _sub_pairs(self, c2s, *, create: bool) -> list[tuple[mk.SecKey, int]]:
-        keys = [(s.market, s.code) for s in c2s.securityList]
-        subtypes = list(dict.fromkeys(c2s.subTypeList))
-        if not keys or not subtypes:
-            raise Reject("securityList and subTypeList must not be empty")
-        bad = [st for st in subtypes if st not in mk.SUBTYPES]
-        if bad:
-            raise Reject(f"unknown SubType {bad[0]} (see Qot_Common.SubType)")
-        if create:
-            unknown = [mk.sec_str(k) for k in keys if self.market.ensure(k) is None]
-            if unknown:
-                raise Reject(f"unknown security {', '.join(unknown)}: the demo gateway "
-                             "knows HK, US, SH and SZ codes")
-            if mk.SUB_BROKER in subtypes:
-                not_hk = [mk.sec_str(k) for k in keys if k[0] != mk.HK]
-                if not_hk:
-                    raise Reject(f"Broker queue is HK only, not for {', '.join(not_hk)}")
-        return [(k, st) for k in dict.fromkeys(keys) for st in subtypes]
-
-    def _h_qot_sub(self, c: _Client, c2s, resp):
-        before = self.used_quota()
-        if c2s.isUnsubAll:
-            c.subs.clear()
-            return self._after_quota(before)
-        pairs = self._sub_pairs(c2s, create=c2s.isSubOrUnSub)
-        if c2s.regPushRehabTypeList:
-            c.rehab_types = tuple(dict.fromkeys(c2s.regPushRehabTypeList))
-        if not c2s.isSubOrUnSub:
-            for key, st in pairs:
-                types = c.subs.get(key)
-                if types is not None:
-                    types.pop(st, None)
-                    if not types:
-                        del c.subs[key]
-            return self._after_quota(before)
-        held: set = set()
-        for other in self._clients:
-            held |= other.pairs()
-        new = {p for p in pairs if p not in held}
-        if before + len(new) > self.quota:
-            raise Reject(f"subscription quota exceeded: {before} used, {len(new)} more "
-                         f"requested, quota {self.quota}")
-        has_reg = c2s.HasField("isRegOrUnRegPush")
-        for key, st in pairs:
-            types = c.subs.setdefault(key, {})
-            types[st] = c2s.isRegOrUnRegPush if has_reg else types.get(st, False)
-        first = [p for p in pairs if c.subs[p[0]][p[1]]] if c2s.isFirstPush else []
-        quota_post = self._after_quota(before)
-
-        def after() -> None:
-            if first:
-                self._first_push(c, first)
-            if quota_post is not None:
-                quota_post()
-        return after
-
-    def _after_quota(self, before: int):
-        return self._quota_changed if self.used_quota() != before else None
-
-    def _h_reg_qot_push(self, c: _Client, c2s, resp):
-        pairs = self._sub_pairs(c2s, create=False)
-        missing = [f"{mk.sec_str(k)}/{st}" for k, st in pairs if st not in c.subs.get(k, {})]
-        if missing:
-            raise Reject(f"not subscribed on this connection: {', '.join(missing)} "
-                         "(Qot_Sub first)")
-        for key, st in pairs:
-            c.subs[key][st] = c2s.isRegOrUnReg
-        if c2s.rehabTypeList:
-            c.rehab_types = tuple(dict.fromkeys(c2s.rehabTypeList))
-        if c2s.isRegOrUnReg and c2s.isFirstPush:
-            return lambda: self._first_push(c, pairs)
-        return None
-
-    def _h_get_sub_info(self, c: _Client, c2s, resp):
-        conns = [o for o in self._clients if o.ready] if c2s.isReqAllConn else [c]
-        s = resp.s2c
-        for o in conns:
-            info = s.connSubInfoList.add()
-            by_type: dict[int, list[mk.SecKey]] = {}
-            for key, types in o.subs.items():
-                for st in types:
-                    by_type.setdefault(st, []).append(key)
-            for st in sorted(by_type):
-                sub = info.subInfoList.add()
-                sub.subType = st
-                for market, code in by_type[st]:
-                    sec = sub.securityList.add()
-                    sec.market = market
-                    sec.code = code
-            info.usedQuota = sum(len(t) for t in o.subs.values())
-            info.isOwnConnData = o is c
-        used = self.used_quota()
-        s.totalUsedQuota = used
-        s.remainQuota = max(0, self.quota - used)
-
-    def _h_get_basic_qot(self, c: _Client, c2s, resp):
-        keys = [(s.market, s.code) for s in c2s.securityList]
-        if not keys:
-            raise Reject("securityList must not be empty")
-        subscribed = {k for o in self._clients for k, t in o.subs.items() if mk.SUB_BASIC in t}
-        missing = [mk.sec_str(k) for k in keys if k not in subscribed]
-        if missing:
-            raise Reject(f"subscribe Basic (QUOTE) first for {', '.join(missing)}")
-        for key in keys:
-            self.market.basic_qot(self.market.get(key), resp.s2c.basicQotList.add())
-
-    # trade
-
-    def _h_get_acc_list(self, c: _Client, c2s, resp):
-        if c2s.userID != self.login_user_id:
-            raise Reject(f"userID {c2s.userID} is not the logged-in user "
-                         f"{self.login_user_id} (use loginUserID from InitConnect)")
-        category = c2s.trdCategory if c2s.HasField("trdCategory") else 0
-        for acc in self.book.accounts_for(category):
-            acc.fill(resp.s2c.accList.add())
-
-    def _h_unlock_trade(self, c: _Client, c2s, resp):
-        if c2s.HasField("securityFirm") and c2s.securityFirm not in (0, 1):
-            raise Reject(f"no account of securityFirm {c2s.securityFirm} on this gateway "
-                         "(the demo accounts are FutuSecurities, 1)")
-        if not c2s.unlock:
-            self.book.unlocked = False
-            return None
-        if c2s.pwdMD5.lower() != password_md5(self.trade_password):
-            raise Reject("wrong trade password")
-        self.book.unlocked = True
-        return None
-
-    def _h_sub_acc_push(self, c: _Client, c2s, resp):
-        unknown = [a for a in c2s.accIDList if a not in self.book.accounts]
-        if unknown:
-            raise Reject(f"unknown accID {', '.join(map(str, unknown))}")
-        c.acc_push = set(c2s.accIDList)
-
-    def _h_place_order(self, c: _Client, c2s, resp):
-        try:
-            order = self.book.place(c2s, self.market)
-        except OrderRejected as exc:
-            raise Reject(str(exc)) from None
-        resp.s2c.header.CopyFrom(c2s.header)
-        resp.s2c.orderID = order.order_id
-        resp.s2c.orderIDEx = order.order_id_ex
-
-        def after() -> None:
-            self._order_update(order)
-            if self.fill_delay > 0:
-                loop = asyncio.get_running_loop()
-                self._timers[order.order_id] = loop.call_later(self.fill_delay,
-                                                               self._fill_now, order)
-            else:
-                self._fill_now(order)
-        return after
-
-    def _fill_now(self, order: Order) -> None:
-        self._timers.pop(order.order_id, None)
-        fill = self.book.fill(order)
-        resp = Trd_UpdateOrderFill_pb2.Response(retType=0)
-        order.header(resp.s2c.header)
-        fill.to_pb(resp.s2c.orderFill)
-        self._to_acc_subscribers(order.acc_id, catalog.TRD_UPDATE_ORDER_FILL, resp)
-        self._order_update(order)
-
-    def _order_update(self, order: Order) -> None:
-        resp = Trd_UpdateOrder_pb2.Response(retType=0)
-        order.header(resp.s2c.header)
-        order.to_pb(resp.s2c.order)
-        self._to_acc_subscribers(order.acc_id, catalog.TRD_UPDATE_ORDER, resp)
-
-    def _to_acc_subscribers(self, acc_id: int, pid: int, resp) -> None:
-        for c in self._clients:
-            if c.ready and not c.closing and acc_id in c.acc_push:
-                self._push(c, pid, resp)

@@ -1,0 +1,85 @@
+"""Trade protos: Trd_GetAccList (2001), Trd_UnlockTrade (2005), Trd_SubAccPush (2008),
+Trd_PlaceOrder (2202), and the order / fill pushes that follow an order. Accounts, the
+unlock and orders are gateway-wide (one logged-in user); account pushes are per connection."""
+
+from __future__ import annotations
+
+import asyncio
+
+from .. import catalog
+from ..cipher import password_md5
+from ..pb import Trd_Common_pb2, Trd_UpdateOrder_pb2, Trd_UpdateOrderFill_pb2
+from . import pushes
+from .dispatch import Reject, handles
+from .trading import Order, OrderRejected
+
+_FIRMS_HERE = (Trd_Common_pb2.SecurityFirm_Unknown, Trd_Common_pb2.SecurityFirm_FutuSecurities)
+
+
+@handles(catalog.TRD_GET_ACC_LIST)
+def get_acc_list(gw, c, c2s, resp):
+    if c2s.userID != gw.login_user_id:
+        raise Reject(f"userID {c2s.userID} is not the logged-in user "
+                     f"{gw.login_user_id} (use loginUserID from InitConnect)")
+    category = c2s.trdCategory if c2s.HasField("trdCategory") else 0
+    for acc in gw.book.accounts_for(category):
+        acc.fill(resp.s2c.accList.add())
+
+
+@handles(catalog.TRD_UNLOCK_TRADE)
+def unlock_trade(gw, c, c2s, resp):
+    if c2s.HasField("securityFirm") and c2s.securityFirm not in _FIRMS_HERE:
+        raise Reject(f"no account of securityFirm {c2s.securityFirm} on this gateway "
+                     "(the demo accounts are FutuSecurities, 1)")
+    if not c2s.unlock:
+        gw.book.unlocked = False
+        return None
+    if c2s.pwdMD5.lower() != password_md5(gw.trade_password):
+        raise Reject("wrong trade password")
+    gw.book.unlocked = True
+    return None
+
+
+@handles(catalog.TRD_SUB_ACC_PUSH)
+def sub_acc_push(gw, c, c2s, resp):
+    unknown = [a for a in c2s.accIDList if a not in gw.book.accounts]
+    if unknown:
+        raise Reject(f"unknown accID {', '.join(map(str, unknown))}")
+    c.acc_push = set(c2s.accIDList)
+
+
+@handles(catalog.TRD_PLACE_ORDER)
+def place_order(gw, c, c2s, resp):
+    try:
+        order = gw.book.place(c2s, gw.market)
+    except OrderRejected as exc:
+        raise Reject(str(exc)) from None
+    resp.s2c.header.CopyFrom(c2s.header)
+    resp.s2c.orderID = order.order_id
+    resp.s2c.orderIDEx = order.order_id_ex
+
+    def after() -> None:
+        order_update(gw, order)
+        if gw.fill_delay > 0:
+            loop = asyncio.get_running_loop()
+            gw.fill_timers[order.order_id] = loop.call_later(gw.fill_delay, fill_now, gw, order)
+        else:
+            fill_now(gw, order)
+    return after
+
+
+def fill_now(gw, order: Order) -> None:
+    gw.fill_timers.pop(order.order_id, None)
+    fill = gw.book.fill(order)
+    resp = Trd_UpdateOrderFill_pb2.Response(retType=0)
+    order.header(resp.s2c.header)
+    fill.to_pb(resp.s2c.orderFill)
+    pushes.to_acc_subscribers(gw, order.acc_id, catalog.TRD_UPDATE_ORDER_FILL, resp)
+    order_update(gw, order)
+
+
+def order_update(gw, order: Order) -> None:
+    resp = Trd_UpdateOrder_pb2.Response(retType=0)
+    order.header(resp.s2c.header)
+    order.to_pb(resp.s2c.order)
+    pushes.to_acc_subscribers(gw, order.acc_id, catalog.TRD_UPDATE_ORDER, resp)
