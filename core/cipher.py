@@ -3,7 +3,11 @@
 * RSA: PKCS#1 v1.5, plaintext cut into 100-byte chunks, one modulus-sized block per chunk.
   Both sides hold the same private key; each encrypts with the public half.
 * AES-128-CBC with PKCS#7 when InitConnect's reply carries ``aesCBCiv``. A fresh cipher with the
-  same IV is used for every packet (no chaining across packets).
+  same IV is used for every packet (no chaining across packets). Because every packet restarts
+  from that IV, :meth:`AesCbcCipher.decrypt_many` decrypts all packets of one read with ONE
+  ECB call over their joined ciphertexts and ONE XOR against the "previous block" stream
+  (the IV at each packet's start, else the ciphertext block before): that is CBC decryption
+  by its definition, P[i] = D(C[i]) xor C[i-1], with C[-1] = IV.
 * "FTAES_ECB" otherwise: zero-pad to 16, ECB, then a clear 16-byte tail whose last byte is
   ``len % 16``.
 
@@ -18,6 +22,7 @@ from pathlib import Path
 from Crypto.Cipher import AES, PKCS1_v1_5
 from Crypto.PublicKey import RSA
 from Crypto.Util.Padding import pad, unpad
+from Crypto.Util.strxor import strxor
 
 from .errors import CipherError, ConfigError
 
@@ -35,6 +40,17 @@ class BodyCipher:
 
     def decrypt(self, data: bytes) -> bytes:
         return data
+
+    def decrypt_many(self, src: bytes, starts: list[int], lengths: list[int]) -> list:
+        """The bodies ``src[start:start + length]``, each decrypted: a list with, per body, its
+        plaintext or the :class:`CipherError` it raised. Subclasses batch this."""
+        out: list = []
+        for a, n in zip(starts, lengths):
+            try:
+                out.append(self.decrypt(src[a:a + n]))
+            except CipherError as exc:
+                out.append(exc)
+        return out
 
 
 PLAIN = BodyCipher()
@@ -107,19 +123,53 @@ class AesCbcCipher(BodyCipher):
                               "bytes from InitConnect")
         self.key = key
         self.iv = iv
+        self._ecb = AES.new(key, AES.MODE_ECB)  # the block primitive of decrypt_many
 
     def encrypt(self, plain: bytes) -> bytes:
         return AES.new(self.key, AES.MODE_CBC, self.iv).encrypt(pad(plain, AES_BLOCK))
 
     def decrypt(self, data: bytes) -> bytes:
         if not data or len(data) % AES_BLOCK:
-            raise CipherError(f"AES-CBC body of {len(data)} bytes is not a multiple of 16: "
-                              "the peer is not using AES-CBC with this key")
+            raise _cbc_length_error(len(data))
         try:
             return unpad(AES.new(self.key, AES.MODE_CBC, self.iv).decrypt(data), AES_BLOCK)
         except ValueError:
-            raise CipherError("AES-CBC padding is wrong after decrypt: the peer uses another "
-                              "AES key or mode") from None
+            raise _cbc_padding_error() from None
+
+    def decrypt_many(self, src: bytes, starts: list[int], lengths: list[int]) -> list:
+        out: list = [None] * len(starts)
+        mv = memoryview(src)
+        parts = []
+        good = []
+        for i, (a, n) in enumerate(zip(starts, lengths)):
+            if not n or n % AES_BLOCK:
+                out[i] = _cbc_length_error(n)
+            else:
+                parts.append(mv[a:a + n])
+                good.append(i)
+        if not parts:
+            return out
+        iv = self.iv
+        ct = b"".join(parts)
+        prev = bytearray(iv)  # C[-1] = IV at the start of every packet, else C[i-1]
+        prev += memoryview(ct)[:-AES_BLOCK]
+        off = 0
+        for i in good:
+            if off:
+                prev[off:off + AES_BLOCK] = iv
+            off += lengths[i]
+        plain = strxor(self._ecb.decrypt(ct), prev)
+        pads = _PADS
+        off = 0
+        for i in good:
+            end = off + lengths[i]
+            k = plain[end - 1]
+            if 1 <= k <= AES_BLOCK and plain[end - k:end] == pads[k]:
+                out[i] = plain[off:end - k]
+            else:
+                out[i] = _cbc_padding_error()
+            off = end
+        return out
 
 
 class AesEcbCipher(BodyCipher):
@@ -150,6 +200,46 @@ class AesEcbCipher(BodyCipher):
             raise CipherError(f"AES-ECB tail says {rem} trailing bytes but there is no data block")
         plain = self._ecb.decrypt(data[:-AES_BLOCK])
         return plain[:len(plain) - (AES_BLOCK - rem)] if rem else plain
+
+    def decrypt_many(self, src: bytes, starts: list[int], lengths: list[int]) -> list:
+        out: list = [None] * len(starts)
+        mv = memoryview(src)
+        parts = []
+        good = []
+        for i, (a, n) in enumerate(zip(starts, lengths)):
+            if n < AES_BLOCK or n % AES_BLOCK or src[a + n - 1] >= AES_BLOCK or (
+                    n == AES_BLOCK and src[a + n - 1]):
+                try:
+                    out[i] = self.decrypt(src[a:a + n])  # raises the error that says why
+                except CipherError as exc:
+                    out[i] = exc
+                continue
+            parts.append(mv[a:a + n - AES_BLOCK])
+            good.append(i)
+        if not parts:
+            return out
+        plain = self._ecb.decrypt(b"".join(parts))
+        off = 0
+        for i in good:
+            a, n = starts[i], lengths[i]
+            rem = src[a + n - 1]
+            end = off + n - AES_BLOCK
+            out[i] = plain[off:end - AES_BLOCK + rem] if rem else plain[off:end]
+            off = end
+        return out
+
+
+_PADS = [bytes((k,)) * k for k in range(AES_BLOCK + 1)]
+
+
+def _cbc_length_error(n: int) -> CipherError:
+    return CipherError(f"AES-CBC body of {n} bytes is not a multiple of 16: "
+                       "the peer is not using AES-CBC with this key")
+
+
+def _cbc_padding_error() -> CipherError:
+    return CipherError("AES-CBC padding is wrong after decrypt: the peer uses another "
+                       "AES key or mode")
 
 
 def aes_for(key: str | bytes, iv: str | bytes | None) -> BodyCipher:

@@ -490,3 +490,46 @@ def test_message_to_dict_uses_proto_field_names():
 
     sec = Qot_Common_pb2.Security(market=1, code="00700")
     assert message_to_dict(sec) == {"market": 1, "code": "00700"}
+
+
+# --- the batched receive path ----------------------------------------------------------------
+
+@settings(max_examples=150, deadline=None)
+@given(mode=st.sampled_from(["none", "cbc", "ecb"]),
+       key=st.binary(min_size=16, max_size=16), iv=st.binary(min_size=16, max_size=16),
+       items=st.lists(st.tuples(st.integers(0, 3), st.binary(max_size=200)), max_size=30),
+       cuts=st.lists(st.integers(1, 700), max_size=12))
+def test_batched_receive_equals_packet_by_packet(mode, key, iv, items, cuts):
+    """Whatever the chunking, every packet comes out as decrypting and checking it alone would
+    give; some bodies are corrupted on the wire (kind 3) and must come back with an error."""
+    cipher = {"none": PLAIN, "cbc": AesCbcCipher(key, iv), "ecb": AesEcbCipher(key)}[mode]
+    stream = bytearray()
+    expected = []
+    for serial, (kind, plain) in enumerate(items, 1):
+        pid = (catalog.QOT_UPDATE_BASIC_QOT, catalog.KEEP_ALIVE, catalog.NOTIFY, catalog.QOT_UPDATE_KL)[kind]
+        wire = cipher.encrypt(plain)
+        if kind == 3:  # flip a bit: a cipher error or a SHA-1 mismatch, never silence
+            wire = wire[:-1] + bytes([wire[-1] ^ 1]) if wire else b""
+        stream += encode_frame(pid, serial, wire, plaintext=plain)
+        expected.append((pid, serial, plain, 44 + len(wire), kind == 3 and bool(wire)))
+    ch = Channel()
+    ch.aes = cipher
+    got = []
+    pos = 0
+    for c in cuts + [len(stream)]:
+        got += ch.receive(bytes(stream[pos:pos + c]))
+        pos += c
+    assert len(got) == len(expected) and ch.packets_in == len(expected)
+    for p, (pid, serial, plain, size, corrupted) in zip(got, expected):
+        assert (p.proto_id, p.serial, p.fmt, p.wire_size) == (pid, serial, FMT_PROTOBUF, size)
+        if corrupted:
+            assert isinstance(p.error, (errors.CipherError, errors.ChecksumError))
+        else:
+            assert p.error is None and p.body == plain and type(p.body) is bytes
+
+
+def test_packet_is_a_tuple_with_names():
+    p = Packet(3005, 7, FMT_PROTOBUF, b"x", 45)
+    assert p == (3005, 7, 0, b"x", 45, None) and isinstance(p, tuple)
+    assert (p.proto_id, p.serial, p.fmt, p.body, p.wire_size, p.error) == (3005, 7, 0, b"x", 45, None)
+    assert "proto_id=3005" in repr(p)

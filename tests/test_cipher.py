@@ -404,3 +404,66 @@ def test_password_md5_hashes_utf8():
     out = password_md5("\u5bc6\u78bcAbc")
     assert re.fullmatch(r"[0-9a-f]{32}", out)
     assert out == hashlib.md5("\u5bc6\u78bcAbc".encode("utf-8")).hexdigest()
+
+
+# --- batched decrypt (decrypt_many): one AES call per read ----------------------------------
+
+def _batch(bodies: list[bytes], gaps: list[bytes]) -> tuple[bytes, list[int], list[int]]:
+    """The bodies laid out in one buffer with junk between them (as headers would be)."""
+    src = bytearray()
+    starts = []
+    for body, gap in zip(bodies, gaps):
+        src += gap
+        starts.append(len(src))
+        src += body
+    return bytes(src), starts, [len(b) for b in bodies]
+
+
+@PROPS
+@given(key=st.binary(min_size=16, max_size=16), iv=st.binary(min_size=16, max_size=16),
+       plains=st.lists(st.binary(max_size=300), max_size=40), data=st.data())
+def test_batched_cbc_equals_pycryptodome_cbc(key, iv, plains, data):
+    gaps = [data.draw(st.binary(max_size=44)) for _ in plains]
+    bodies = [AES.new(key, AES.MODE_CBC, iv).encrypt(pad(p, 16)) for p in plains]
+    src, starts, lengths = _batch(bodies, gaps)
+    assert AesCbcCipher(key, iv).decrypt_many(src, starts, lengths) == plains
+
+
+@PROPS
+@given(key=st.binary(min_size=16, max_size=16), iv=st.binary(min_size=16, max_size=16),
+       bodies=st.lists(st.binary(max_size=120), max_size=20))
+def test_batched_cbc_on_arbitrary_bytes_agrees_with_one_by_one(key, iv, bodies):
+    """Wrong lengths and bad padding give the same outcome per body as decrypt() alone."""
+    src, starts, lengths = _batch(bodies, [b"h" * 3] * len(bodies))
+    cipher = AesCbcCipher(key, iv)
+    for got, body in zip(cipher.decrypt_many(src, starts, lengths), bodies, strict=True):
+        try:
+            want = cipher.decrypt(body)
+        except errors.CipherError as exc:
+            assert isinstance(got, errors.CipherError) and str(got) == str(exc)
+        else:
+            assert got == want
+
+
+@PROPS
+@given(key=st.binary(min_size=16, max_size=16), plains=st.lists(st.binary(max_size=300), max_size=40),
+       junk=st.lists(st.binary(max_size=64), max_size=5))
+def test_batched_ftaes_ecb_equals_one_by_one(key, plains, junk):
+    cipher = AesEcbCipher(key)
+    bodies = [cipher.encrypt(p) for p in plains] + junk
+    src, starts, lengths = _batch(bodies, [b"\x00" * 7] * len(bodies))
+    got = cipher.decrypt_many(src, starts, lengths)
+    assert got[:len(plains)] == plains
+    for g, body in zip(got[len(plains):], junk, strict=True):
+        try:
+            assert g == cipher.decrypt(body)
+        except errors.CipherError as exc:
+            assert isinstance(g, errors.CipherError) and str(g) == str(exc)
+
+
+def test_decrypt_many_of_the_base_and_of_rsa_is_one_by_one():
+    assert PLAIN.decrypt_many(b"..abc.de", [2, 6], [3, 2]) == [b"abc", b"de"]
+    rsa = RsaCipher(rsa_key())
+    ct = rsa.encrypt(b"hello")
+    [bad, good] = rsa.decrypt_many(b"xyz" + ct, [0, 3], [3, len(ct)])
+    assert isinstance(bad, errors.CipherError) and good == b"hello"
