@@ -1,35 +1,33 @@
-"""Synthetic market for the demo gateway: a few HK and US securities with random-walk prices.
+"""The demo market: every instrument of the universe on its deterministic walk.
 
-:class:`Market` owns the instruments and their state (last price, day OHLC, volume, ticker
-sequence, current K-line and time-share bars). :meth:`Market.step` advances every instrument
-by one trade; the ``*_s2c`` builders turn the current state into the push messages of
-shared/protocol.md §8 (Qot_UpdateBasicQot, Qot_UpdateTicker, Qot_UpdateOrderBook,
-Qot_UpdateKL, Qot_UpdateRT, Qot_UpdateBroker) and :meth:`Market.push_response` wraps one in
-its ``Response`` envelope for a (security, SubType) pair.
+:class:`Market` keeps, per instrument that someone watches, the state the pushes show (last
+price, the day's OHLC and volume, the ticker sequence and the latest tickers), all read from
+the instrument's :class:`~.pricepath.PricePath` at the demo clock's time, so a quote, a
+ticker, a K-line and a fill at one moment agree. :meth:`Market.step` advances the watched
+instruments to ``now``; the ``*_s2c`` builders turn the state into the push messages of
+shared/protocol.md §8 and :meth:`Market.push_response` wraps one in its ``Response``.
 
-Nothing here does I/O; the gateway calls :meth:`step` from its one market task and caches the
-encoded bodies per tick, so many connections subscribed to the same pair share one encode.
+Only codes of the fixed :mod:`.universe` exist: :meth:`Market.ensure` returns None for any
+other code, so subscriptions and orders naming one are refused (as real OpenD refuses an
+unknown stock) before any table is touched.
+
+Nothing here does I/O; the gateway calls :meth:`step` from its one market task.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import random
-import time
 from collections import deque
 from dataclasses import dataclass, field
 
 from ..pb import (Qot_Common_pb2, Qot_UpdateBasicQot_pb2, Qot_UpdateBroker_pb2,
                   Qot_UpdateKL_pb2, Qot_UpdateOrderBook_pb2, Qot_UpdateRT_pb2,
                   Qot_UpdateTicker_pb2)
+from .pricepath import (DemoClock, PricePath, merge_days, period_start, round_price,
+                        tick_size, tz_of)
+from .universe import CNSH, CNSZ, HK, HK_FUTURE, MARKET_PREFIX, US, SecKey, Spec, Universe, sec_str
 
-# Qot_Common.QotMarket
-HK = 1
-HK_FUTURE = 2
-US = 11
-CNSH = 21
-CNSZ = 22
-MARKET_PREFIX = {HK: "HK", HK_FUTURE: "HK", US: "US", CNSH: "SH", CNSZ: "SZ"}
 PREFIX_MARKET = {"HK": HK, "US": US, "SH": CNSH, "SZ": CNSZ}
 
 # Qot_Common.SubType
@@ -71,36 +69,16 @@ PUSH_ID_OF_SUBTYPE = {SUB_BASIC: P_BASIC_QOT, SUB_ORDER_BOOK: P_ORDER_BOOK,
                       SUB_ORDER_BOOK_ODD: P_ORDER_BOOK, SUB_TICKER: P_TICKER, SUB_RT: P_RT,
                       SUB_BROKER: P_BROKER, **{k: P_KL for k in KL_SUBTYPES}}
 
-SecKey = tuple[int, str]  # (QotMarket, code)
-
 ORDER_BOOK_LEVELS = 10
 TICKER_HISTORY = 32
 
-_MARKET_TZ_OFFSET = {HK: 8, HK_FUTURE: 8, CNSH: 8, CNSZ: 8}
-
-
-def _tz(market: int) -> _dt.tzinfo:
-    if market == US:
-        try:
-            from zoneinfo import ZoneInfo
-            return ZoneInfo("America/New_York")
-        except Exception:  # no tz database on this machine: a fixed offset is close enough
-            return _dt.timezone(_dt.timedelta(hours=-5), "ET")
-    return _dt.timezone(_dt.timedelta(hours=_MARKET_TZ_OFFSET.get(market, 8)))
-
-
-_TZ_CACHE: dict[int, _dt.tzinfo] = {}
-
 
 def market_tz(market: int) -> _dt.tzinfo:
-    tz = _TZ_CACHE.get(market)
-    if tz is None:
-        tz = _TZ_CACHE[market] = _tz(market)
-    return tz
+    return tz_of(market)
 
 
 def local_time(market: int, ts: float) -> _dt.datetime:
-    return _dt.datetime.fromtimestamp(ts, market_tz(market))
+    return _dt.datetime.fromtimestamp(ts, tz_of(market))
 
 
 def fmt_time(d: _dt.datetime, ms: bool = False) -> str:
@@ -109,19 +87,8 @@ def fmt_time(d: _dt.datetime, ms: bool = False) -> str:
     return f"{s}.{d.microsecond // 1000:03d}" if ms else s
 
 
-def sec_str(key: SecKey) -> str:
-    return f"{MARKET_PREFIX.get(key[0], str(key[0]))}.{key[1]}"
-
-
 def price_spread(market: int, price: float) -> float:
-    """Tick size: HK's tiered table (simplified), 0.01 elsewhere."""
-    if market != HK:
-        return 0.01
-    for limit, tick in ((0.25, 0.001), (0.5, 0.005), (10, 0.01), (20, 0.02), (100, 0.05),
-                        (200, 0.1), (500, 0.2), (1000, 0.5), (2000, 1.0), (5000, 2.0)):
-        if price < limit:
-            return tick
-    return 5.0
+    return tick_size(market, price)
 
 
 @dataclass
@@ -133,13 +100,6 @@ class Bar:
     close: float
     volume: int = 0
     turnover: float = 0.0
-
-    def add(self, price: float, volume: int) -> None:
-        self.close = price
-        self.high = max(self.high, price)
-        self.low = min(self.low, price)
-        self.volume += volume
-        self.turnover += price * volume
 
 
 @dataclass
@@ -153,154 +113,172 @@ class TickRecord:
 
 @dataclass
 class Instrument:
-    key: SecKey
-    name: str
-    last_close: float
-    lot: int
-    list_time: str
+    spec: Spec
+    path: PricePath
     price: float = 0.0
     open: float = 0.0
     high: float = 0.0
     low: float = 0.0
+    last_close: float = 0.0
     volume: int = 0
     turnover: float = 0.0
-    shares_out: float = 1e9
     sequence: int = 0
     updated: float = 0.0
+    day: _dt.date | None = None
     tickers: deque = field(default_factory=lambda: deque(maxlen=TICKER_HISTORY))
-    bars: dict = field(default_factory=dict)  # KL SubType -> Bar
-    rt: Bar | None = None
-    rt_day_volume: int = 0
     rt_day_turnover: float = 0.0
 
     @property
+    def key(self) -> SecKey:
+        return self.spec.key
+
+    @property
     def market(self) -> int:
-        return self.key[0]
+        return self.spec.market
 
     @property
     def code(self) -> str:
-        return self.key[1]
+        return self.spec.code
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def lot(self) -> int:
+        return self.spec.lot
+
+    @property
+    def list_time(self) -> str:
+        return self.spec.listed
+
+    @property
+    def shares_out(self) -> float:
+        return self.spec.shares_out
 
     @property
     def spread(self) -> float:
-        return price_spread(self.market, self.price)
+        return tick_size(self.market, self.price)
+
+    @property
+    def bid(self) -> float:
+        return self.price
+
+    @property
+    def ask(self) -> float:
+        return round_price(self.market, self.price + self.spread)
 
 
-# (market, code, name, previous close, lot size, listing date)
-DEFAULT_SECURITIES: tuple[tuple[int, str, str, float, int, str], ...] = (
-    (HK, "00700", "TENCENT", 385.0, 100, "2004-06-16"),
-    (HK, "09988", "BABA-W", 82.5, 100, "2019-11-26"),
-    (HK, "00005", "HSBC HOLDINGS", 64.3, 400, "1991-01-01"),
-    (HK, "03690", "MEITUAN-W", 118.6, 100, "2018-09-20"),
-    (US, "AAPL", "Apple", 189.7, 1, "1980-12-12"),
-    (US, "TSLA", "Tesla", 242.8, 1, "2010-06-29"),
-    (US, "NVDA", "NVIDIA", 131.4, 1, "1999-01-22"),
-    (US, "MSFT", "Microsoft", 415.2, 1, "1986-03-13"),
-)
-
-#: Markets for which an unknown code gets a synthetic instrument on first use.
-DYNAMIC_MARKETS = frozenset({HK, US, CNSH, CNSZ})
-MAX_INSTRUMENTS = 4096
-
-_BROKER_NAMES = ("Demo Securities", "Harbour Capital", "Kowloon Brokerage", "Victoria Partners",
+_BROKER_NAMES = ("Futu Securities", "Harbour Capital", "Kowloon Brokerage", "Victoria Partners",
                  "Peak Markets", "Lantau Securities", "Central Clearing", "Star Ferry Trading",
                  "Junk Bay Capital", "Tsim Sha Tsui Securities")
 
+DEFAULT_SEED = 20241111
+
 
 class Market:
-    """All instruments and their random walks. Deterministic for a given ``seed``."""
+    """The universe on the demo clock. Deterministic for a given ``seed`` and ``start_time``.
 
-    def __init__(self, seed: int | None = None,
-                 securities=DEFAULT_SECURITIES, now: float | None = None) -> None:
-        self.rng = random.Random(seed)
+    ``start_time`` (Unix seconds) anchors the demo clock; None runs on wall time. The walk's
+    anchor day is the demo clock's first UTC day: the same seed and start time give the
+    same history, the same prices at the same demo moment, and so the same fills."""
+
+    def __init__(self, seed: int | None = None, *, start_time: float | None = None,
+                 calendar: str = "always", clock: DemoClock | None = None) -> None:
+        if calendar != "always":
+            raise ValueError("only calendar='always' is modelled (markets trade around the "
+                             "clock); real trading calendars are not implemented")
+        self.seed = DEFAULT_SEED if seed is None else int(seed)
+        self.clock = clock if clock is not None else DemoClock(start_time)
+        now = self.clock.now()
+        self.anchor = _dt.datetime.fromtimestamp(now, _dt.timezone.utc).date()
+        self.universe = Universe(self.anchor)
+        self.rng = random.Random(self.seed)
         self.instruments: dict[SecKey, Instrument] = {}
         self.steps = 0
-        t = time.time() if now is None else now
-        for market, code, name, close, lot, listed in securities:
-            self._add(market, code, name, close, lot, listed, t)
+        #: keys stepped on every tick even when nobody subscribes (open orders, positions)
+        self.watched: set[SecKey] = set()
+        #: called with (market, now) after every step (the trading book matches there)
+        self.on_step: list = []
+
+    def now(self) -> float:
+        return self.clock.now()
 
     # -- instruments -------------------------------------------------------------------------
 
-    def _add(self, market: int, code: str, name: str, close: float, lot: int, listed: str,
-             now: float) -> Instrument:
-        inst = Instrument((market, code), name, close, lot, listed)
-        open_ = self._round(market, close * (1 + self.rng.gauss(0, 0.006)))
-        inst.price = inst.open = inst.high = inst.low = open_
-        inst.updated = now
-        self.instruments[inst.key] = inst
-        # a few trades so tickers, bars and volume are not empty on the first push
-        for _ in range(3):
-            self._trade(inst, now)
-        return inst
-
-    @staticmethod
-    def _round(market: int, price: float) -> float:
-        tick = price_spread(market, price)
-        return max(tick, round(round(price / tick) * tick, 3))
+    def spec(self, key: SecKey) -> Spec | None:
+        return self.universe.spec(key)
 
     def get(self, key: SecKey) -> Instrument | None:
-        return self.instruments.get(key)
+        return self.ensure(key)
 
     def ensure(self, key: SecKey) -> Instrument | None:
-        """The instrument for a key, creating a synthetic one for a well-formed unknown code
-        in HK / US / SH / SZ. None when the key cannot name a security here."""
+        """The instrument of a universe code, brought to the demo clock's now; None for a code
+        the universe does not know (nothing is created for it)."""
         inst = self.instruments.get(key)
         if inst is not None:
             return inst
-        market, code = key
-        if (market not in DYNAMIC_MARKETS or not code or len(code) > 16
-                or not code.replace(".", "").replace("-", "").isalnum()
-                or len(self.instruments) >= MAX_INSTRUMENTS):
+        spec = self.universe.spec(key)
+        if spec is None:
             return None
-        rng = random.Random(f"{market}.{code}")  # same synthetic price every run
-        close = round(rng.uniform(5, 300), 2)
-        lot = 100 if market == HK else 1
-        return self._add(market, code, f"DEMO {code}", close, lot, "2010-01-04", time.time())
+        inst = Instrument(spec, PricePath(spec, self.seed, self.anchor))
+        self.instruments[key] = inst
+        self._advance(inst, self.now(), record=False)
+        return inst
+
+    def path(self, key: SecKey) -> PricePath | None:
+        inst = self.ensure(key)
+        return inst.path if inst is not None else None
 
     # -- the walk ----------------------------------------------------------------------------
 
     def step(self, keys=None, now: float | None = None) -> None:
-        """One trade on every instrument, or only on those in ``keys`` (the gateway passes
-        the subscribed ones, so thousands of idle instruments cost nothing)."""
-        t = time.time() if now is None else now
+        """Advance the instruments in ``keys`` (the gateway passes the subscribed ones) and
+        the watched ones to ``now``; record a ticker for each that traded."""
+        t = self.now() if now is None else now
         self.steps += 1
-        if keys is None:
-            targets = self.instruments.values()
-        else:
-            targets = [i for i in map(self.instruments.get, keys) if i is not None]
-        for inst in targets:
-            self._trade(inst, t)
+        wanted = set(self.instruments) if keys is None else set(keys)
+        wanted |= self.watched
+        for key in wanted:
+            inst = self.ensure(key)
+            if inst is not None:
+                self._advance(inst, t, record=True)
+        for fn in list(self.on_step):
+            fn(self, t)
 
-    def _trade(self, inst: Instrument, now: float) -> None:
-        rng = self.rng
-        move = rng.gauss(0, 0.0012)
-        # mean-revert gently so a long-running demo stays near its close
-        move -= 0.02 * (inst.price / inst.last_close - 1)
-        price = self._round(inst.market, inst.price * (1 + move))
-        direction = 2 if price > inst.price else 1 if price < inst.price else 3
-        lots = max(1, int(rng.expovariate(1 / 6)))
-        volume = lots * inst.lot
-        inst.price = price
-        inst.high = max(inst.high, price)
-        inst.low = min(inst.low, price)
-        inst.volume += volume
-        inst.turnover += price * volume
-        inst.sequence += 1
+    def _advance(self, inst: Instrument, now: float, *, record: bool) -> None:
+        if now < inst.updated:
+            return
+        bar = inst.path.today_so_far(now)
+        new_day = inst.day != bar.day
+        prev_vol = 0 if new_day else inst.volume
+        prev_price = inst.price
+        inst.day = bar.day
+        inst.price, inst.open, inst.high, inst.low = bar.close, bar.open, bar.high, bar.low
+        inst.last_close = bar.last_close
+        inst.volume, inst.turnover = bar.volume, bar.turnover
         inst.updated = now
-        inst.tickers.append(TickRecord(now, inst.sequence, price, volume, direction))
-        local = local_time(inst.market, now)
-        for sub, (_kltype, minutes) in KL_SUBTYPES.items():
-            start = _bar_start(local, sub, minutes)
-            bar = inst.bars.get(sub)
-            if bar is None or bar.start != start:
-                bar = inst.bars[sub] = Bar(start, price, price, price, price)
-            bar.add(price, volume)
-        minute = local.replace(second=0, microsecond=0)
-        if inst.rt is None or inst.rt.start != minute:
-            inst.rt = Bar(minute, price, price, price, price)
-        inst.rt.add(price, volume)
-        inst.rt_day_volume += volume
-        inst.rt_day_turnover += price * volume
+        traded = bar.volume - prev_vol
+        if new_day:
+            inst.tickers.clear()
+            # the latest few trades of the day, so a first ticker push is not empty
+            for back in (40, 30, 20, 10):
+                t0 = now - back
+                p = inst.path.price_at(t0)
+                inst.sequence += 1
+                inst.tickers.append(TickRecord(t0, inst.sequence, p, max(inst.lot, 0), 3))
+        if record:
+            # one trade per step: the path's volume since the last step, at least one lot
+            direction = 2 if inst.price > prev_price else 1 if inst.price < prev_price else 3
+            inst.sequence += 1
+            inst.tickers.append(TickRecord(now, inst.sequence, inst.price,
+                                           max(traded, inst.lot), direction))
+
+    def price(self, key: SecKey, now: float | None = None) -> float | None:
+        inst = self.ensure(key)
+        if inst is None:
+            return None
+        return inst.path.price_at(self.now() if now is None else now)
 
     # -- message builders --------------------------------------------------------------------
 
@@ -363,7 +341,7 @@ class Market:
         rng = self.rng
         tick = inst.spread
         bid0 = inst.price
-        ask0 = self._round(inst.market, inst.price + tick)
+        ask0 = inst.ask
         for i in range(levels):
             ask = s2c.orderBookAskList.add()
             ask.price = round(ask0 + i * tick, 3)
@@ -378,6 +356,63 @@ class Market:
         s2c.svrRecvTimeBidTimestamp = s2c.svrRecvTimeAskTimestamp = inst.updated
         return s2c
 
+    def klines(self, inst: Instrument, kltype: int, t0: float, t1: float) -> list[KBar]:
+        """Bars of one KLType whose start lies in [t0, t1], oldest first; the last one is
+        partial when it holds the demo clock's now. Every period reads the same path."""
+        now = self.now()
+        t1 = min(t1, now)
+        if t1 < t0:
+            return []
+        minutes = KL_MINUTES.get(kltype)
+        path = inst.path
+        out: list[KBar] = []
+        if minutes:
+            prev = None
+            for start, (o, h, l_, c, vol, turn) in path.bars(minutes, t0, t1):
+                last = prev if prev is not None else path.price_at(max(start - 1, 0))
+                out.append(KBar(start, o, h, l_, c, vol, turn, last))
+                prev = c
+            return out
+        first = path.local_day(t0)
+        last_day = path.local_day(t1)
+        kind = KL_PERIOD.get(kltype)
+        if kind is not None:
+            first = period_start(kind)(first)
+        days = path.days(first, last_day, now)
+        if kind is not None:
+            days = merge_days(days, period_start(kind))
+        tz = path.tz
+        for d in days:
+            ts = _dt.datetime.combine(d.day, _dt.time(), tz).timestamp()
+            out.append(KBar(ts, d.open, d.high, d.low, d.close, d.volume, d.turnover,
+                            d.last_close))
+        return out
+
+    def current_kline(self, inst: Instrument, kltype: int) -> KBar | None:
+        minutes = KL_MINUTES.get(kltype)
+        now = self.now()
+        if minutes:
+            day0 = inst.path.day_bounds(inst.path.local_day(now))[0]
+            start = day0 + (now - day0) // (minutes * 60) * minutes * 60
+        else:
+            start = now
+        bars = self.klines(inst, kltype, start, now)
+        return bars[-1] if bars else None
+
+    def fill_kline(self, inst: Instrument, bar: KBar, k) -> None:
+        k.time = fmt_time(local_time(inst.market, bar.ts))
+        k.isBlank = False
+        k.highPrice = bar.high
+        k.openPrice = bar.open
+        k.lowPrice = bar.low
+        k.closePrice = bar.close
+        k.lastClosePrice = bar.last_close
+        k.volume = bar.volume
+        k.turnover = round(bar.turnover, 3)
+        k.turnoverRate = round(bar.volume / inst.shares_out * 100, 4)
+        k.changeRate = round((bar.close / bar.last_close - 1) * 100, 3) if bar.last_close else 0
+        k.timestamp = bar.ts
+
     def kl_s2c(self, inst: Instrument, subtype: int, rehab_type: int = 1):
         kltype, _minutes = KL_SUBTYPES[subtype]
         s2c = Qot_UpdateKL_pb2.S2C()
@@ -385,39 +420,47 @@ class Market:
         s2c.klType = kltype
         self._security(s2c.security, inst.key)
         s2c.name = inst.name
-        bar = inst.bars.get(subtype)
+        bar = self.current_kline(inst, kltype)
         if bar is not None:
-            k = s2c.klList.add()
-            k.time = fmt_time(bar.start)
-            k.isBlank = False
-            k.highPrice = bar.high
-            k.openPrice = bar.open
-            k.lowPrice = bar.low
-            k.closePrice = bar.close
-            k.lastClosePrice = inst.last_close
-            k.volume = bar.volume
-            k.turnover = round(bar.turnover, 3)
-            k.turnoverRate = round(bar.volume / inst.shares_out * 100, 4)
-            k.changeRate = round((bar.close / inst.last_close - 1) * 100, 3)
-            k.timestamp = bar.start.timestamp()
+            self.fill_kline(inst, bar, s2c.klList.add())
         return s2c
+
+    def time_shares(self, inst: Instrument, t0: float | None = None) -> list[tuple]:
+        """Today's minutes up to now: (minute start, close, volume, turnover, avg price)."""
+        now = self.now()
+        day = inst.path.local_day(now)
+        day0 = inst.path.day_bounds(day)[0]
+        out = []
+        cum_vol, cum_turn = 0, 0.0
+        for start, (o, h, l_, c, vol, turn) in inst.path.bars(1, day0, now):
+            cum_vol += vol
+            cum_turn += turn
+            avg = cum_turn / cum_vol if cum_vol else c
+            if t0 is None or start >= t0:
+                out.append((start, c, vol, turn, avg))
+        return out
+
+    def fill_time_share(self, inst: Instrument, row: tuple, r) -> None:
+        start, close, vol, turn, avg = row
+        local = local_time(inst.market, start)
+        r.time = fmt_time(local)
+        r.minute = local.hour * 60 + local.minute
+        r.isBlank = False
+        r.price = close
+        r.lastClosePrice = inst.last_close
+        r.avgPrice = round(avg, 4)
+        r.volume = vol
+        r.turnover = round(turn, 3)
+        r.timestamp = start
 
     def rt_s2c(self, inst: Instrument):
         s2c = Qot_UpdateRT_pb2.S2C()
         self._security(s2c.security, inst.key)
         s2c.name = inst.name
-        bar = inst.rt
-        if bar is not None:
-            r = s2c.rtList.add()
-            r.time = fmt_time(bar.start)
-            r.minute = bar.start.hour * 60 + bar.start.minute
-            r.isBlank = False
-            r.price = bar.close
-            r.lastClosePrice = inst.last_close
-            r.avgPrice = round(inst.rt_day_turnover / max(1, inst.rt_day_volume), 4)
-            r.volume = bar.volume
-            r.turnover = round(bar.turnover, 3)
-            r.timestamp = bar.start.timestamp()
+        now = self.now()
+        rows = self.time_shares(inst, now - 60)
+        if rows:
+            self.fill_time_share(inst, rows[-1], s2c.rtList.add())
         return s2c
 
     def broker_s2c(self, inst: Instrument):
@@ -474,75 +517,33 @@ _RESPONSES = {
 }
 
 
-def _bar_start(local: _dt.datetime, subtype: int, minutes: int) -> _dt.datetime:
-    if minutes:
-        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
-        since = (local.hour * 60 + local.minute) // minutes * minutes
-        return midnight + _dt.timedelta(minutes=since)
-    day = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    if subtype == 6:
-        return day
-    if subtype == 12:
-        return day - _dt.timedelta(days=day.weekday())
-    if subtype == 13:
-        return day.replace(day=1)
-    if subtype == 15:
-        return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
-    return day.replace(month=1, day=1)
+@dataclass(frozen=True)
+class KBar:
+    ts: float  # bar start, Unix seconds
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: int
+    turnover: float
+    last_close: float
 
 
-# -- market states for GetGlobalState (Qot_Common.QotMarketState) ---------------------------
+#: Qot_Common.KLType -> bar minutes (intraday types)
+KL_MINUTES = {1: 1, 6: 5, 7: 15, 8: 30, 9: 60, 10: 3, 12: 10, 13: 120, 14: 180, 15: 240}
+#: Qot_Common.KLType -> calendar period (2, Day, is plain daily bars)
+KL_PERIOD = {3: "week", 4: "month", 5: "year", 11: "quarter"}
+KL_TYPES = frozenset({2, *KL_MINUTES, *KL_PERIOD})
 
-def _in(t: _dt.time, a: tuple[int, int], b: tuple[int, int]) -> bool:
-    return _dt.time(*a) <= t < _dt.time(*b)
 
+# -- market states (Qot_Common.QotMarketState) -------------------------------------------
 
 def market_state(market: int, now: float | None = None) -> int:
-    """A plausible QotMarketState from the local clock of the market (holidays ignored)."""
-    d = local_time(market, time.time() if now is None else now)
-    t = d.time()
-    weekend = d.weekday() >= 5
+    """The demo markets trade around the clock: each is in its continuous-trading state --
+    Morning (3) before local noon and Afternoon (5) after it for HK, SH and SZ, Afternoon
+    (US regular session) for US, Morning / Afternoon for HK futures."""
+    import time as _time
+    d = local_time(market, _time.time() if now is None else now)
     if market == US:
-        if weekend:
-            return 6
-        if _in(t, (4, 0), (9, 30)):
-            return 8  # PreHoursBegin
-        if _in(t, (9, 30), (16, 0)):
-            return 5  # Afternoon (US regular session)
-        if _in(t, (16, 0), (20, 0)):
-            return 10  # AfterHoursBegin
-        return 6
-    if market == HK_FUTURE:
-        if weekend:
-            return 6
-        if _in(t, (9, 15), (12, 0)):
-            return 3
-        if _in(t, (13, 0), (16, 30)):
-            return 5
-        if t >= _dt.time(17, 15) or t < _dt.time(3, 0):
-            return 32  # NIGHT
-        return 6
-    if weekend:
-        return 6
-    if market in (CNSH, CNSZ):
-        if _in(t, (9, 15), (9, 30)):
-            return 1
-        if _in(t, (9, 30), (11, 30)):
-            return 3
-        if _in(t, (11, 30), (13, 0)):
-            return 4
-        if _in(t, (13, 0), (15, 0)):
-            return 5
-        return 6
-    # HK securities
-    if _in(t, (9, 0), (9, 30)):
-        return 1  # Auction
-    if _in(t, (9, 30), (12, 0)):
-        return 3
-    if _in(t, (12, 0), (13, 0)):
-        return 4
-    if _in(t, (13, 0), (16, 0)):
         return 5
-    if _in(t, (16, 0), (16, 10)):
-        return 30  # CLOSE_AUCTION
-    return 6
+    return 3 if d.hour < 12 else 5
