@@ -301,7 +301,8 @@ class ClientProtocol:
         framing = self.framing
         if framing is None:
             raise NotConnected(f"{self.label} has no open stream")
-        req_type = catalog.request_type(proto_id)
+        schema = self._schema(proto_id)
+        req_type = schema[0] if schema else catalog.request_type(proto_id)
         if req_type is None:
             raise ProtocolError(f"no request schema for proto {proto_id} ({catalog.name_of(proto_id)})")
         req = req_type()
@@ -401,10 +402,16 @@ class ClientProtocol:
         if held:  # frames that came right behind the handshake reply, under the new cipher
             self._route(held, now)
 
+    def _schema(self, proto_id: int):
+        """(Request, Response) classes a transport defines itself (WebSocket's InitWebSocket)."""
+        hook = getattr(self.steps, "schema", None)
+        return hook(proto_id) if hook is not None else None
+
     def _decode_reply(self, pkt: Packet) -> Message | None:
         if pkt.error is not None:
             return None
-        cls = catalog.response_type(pkt.proto_id)
+        schema = self._schema(pkt.proto_id)
+        cls = schema[1] if schema else catalog.response_type(pkt.proto_id)
         return decode_message(cls, pkt.body, pkt.fmt, pkt.proto_id) if cls is not None else None
 
     def _beat_answered(self, beat_id: int, now: float) -> None:
