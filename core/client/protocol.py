@@ -271,7 +271,7 @@ class ClientProtocol:
         if st is S.HANDSHAKING and self._handshake_deadline is not None and now >= self._handshake_deadline:
             self._fail(HandshakeError(
                 f"{self.label}: no handshake reply within {self._handshake_deadline - self.connected_at:g} s; "
-                "the port may not be an OpenD API port"), now)
+                f"{self.steps.silence_hint}"), now)
         elif st is S.READY and self.liveness is not None:
             lv = self.liveness
             if lv.dead(now):

@@ -44,6 +44,7 @@ class TcpFraming:
 
 class TcpSteps:
     heartbeat_kind = "keepalive"
+    silence_hint = "the port may not be an OpenD API port"
 
     def __init__(self, rsa: RsaCipher | None = None, max_body: int | None = None) -> None:
         self.rsa = rsa
