@@ -1,0 +1,222 @@
+"""``opendeck monitor``: watch a fleet of gateways headless and export Prometheus metrics.
+
+The lead's ``core/cli.py`` wires it in with::
+
+    monitor.cli.add_arguments(subparser)
+    return asyncio.run(monitor.cli.run(args))
+
+``python -m opendeck.core.monitor`` runs the same thing on its own.
+Exit status: 0 after SIGINT / SIGTERM (every context closed); 1 when the metrics port cannot be
+opened; 2 for bad input (a ConfigError: an address, a profile, an option).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import errno
+import signal
+import sys
+import time
+from pathlib import Path
+
+from prometheus_client import disable_created_metrics
+
+from .. import codes, config
+from ..config import Endpoint
+from ..errors import ConfigError, OpenDeckError
+from ..events import ContextKind
+from ..probe import parse_address
+from .httpd import MetricsServer
+from .logline import FORMATS, LogWriter
+from .metrics import MonitorMetrics
+from .runner import Monitor
+
+PROG = "opendeck monitor"
+DEFAULT_PORT = 9464  # the port the Prometheus wiki lists for OpenTelemetry-style exporters
+RING_CAPACITY = 50_000  # the monitor only counts pushes: a small ring is plenty
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("targets", nargs="*", metavar="HOST:PORT | ws://HOST:PORT",
+                   help="gateways to watch (named by their address); more come from --config")
+    p.add_argument("--config", metavar="TOML",
+                   help="endpoint profile file: every endpoint in it is watched (demo ones aside)")
+    p.add_argument("--context", metavar="KINDS", default=None,
+                   help="contexts per endpoint, comma-separated: quote, trade-sec, trade-future "
+                        "(default: quote for addresses, the profile's own for --config)")
+    p.add_argument("--metrics-host", default="127.0.0.1", metavar="HOST",
+                   help="address of /metrics and /healthz (default 127.0.0.1)")
+    p.add_argument("--metrics-port", type=int, default=DEFAULT_PORT, metavar="PORT",
+                   help=f"port of /metrics and /healthz (default {DEFAULT_PORT}; 0 picks a free one)")
+    p.add_argument("--journal-dir", metavar="DIR",
+                   help="also journal every push and event to a SQLite file in DIR")
+    p.add_argument("--log-format", choices=FORMATS, default="logfmt",
+                   help="stderr log lines: logfmt (default) or json")
+    p.add_argument("--per-symbol", action="store_true",
+                   help="add opendeck_symbol_pushes_total{security=...} (one series per security)")
+    p.add_argument("--subscribe", metavar="CODES", default="",
+                   help="quote contexts: codes to subscribe so pushes flow, e.g. HK.00700,US.AAPL")
+    p.add_argument("--subtypes", metavar="TYPES", default="basic",
+                   help="sub types for --subscribe (default basic)")
+    p.add_argument("--global-state-interval", type=float, default=30.0, metavar="SEC",
+                   help="seconds between GetGlobalState polls (market states; default 30)")
+    p.add_argument("--rsa-key", metavar="PEM", help="addresses: OpenD's RSA private key")
+    p.add_argument("--client-id", default="OpenDeckMonitor", help="addresses: InitConnect clientID")
+    p.add_argument("--push-format", choices=("protobuf", "json"), default="protobuf",
+                   help="addresses: push format asked for in InitConnect")
+
+
+def _error(message: str) -> None:
+    print(f"{PROG}: error: {message}", file=sys.stderr, flush=True)
+
+
+def parse_kinds(text: str) -> list[ContextKind]:
+    kinds = [ContextKind.parse(k.strip()) for k in text.split(",") if k.strip()]
+    if not kinds:
+        raise ConfigError("--context needs at least one of quote, trade-sec, trade-future")
+    return list(dict.fromkeys(kinds))
+
+
+def endpoint_from_address(text: str, args: argparse.Namespace, kinds: list[ContextKind]) -> Endpoint:
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        scheme, rest = "tcp", text
+    elif scheme not in ("ws", "wss"):
+        raise ConfigError(f"address {text!r}: use HOST:PORT, ws://HOST:PORT or wss://HOST:PORT")
+    host, port = parse_address(rest.rstrip("/"))
+    extra = {}
+    if scheme != "tcp":
+        if "transport" not in {f.name for f in dataclasses.fields(Endpoint)}:
+            raise ConfigError(f"{text}: this build has no WebSocket transport yet; watch the "
+                              "gateway's API port as HOST:PORT")
+        extra["transport"] = scheme
+    return Endpoint(name=text, host=host, port=port, rsa_key=args.rsa_key or "",
+                    client_id=args.client_id, push_format=args.push_format, auto_reconnect=True,
+                    contexts=[str(k) for k in kinds], **extra).validate()
+
+
+def build_endpoints(args: argparse.Namespace) -> list[Endpoint]:
+    """The endpoints to watch, from the profile then the addresses; ConfigError if none."""
+    override = parse_kinds(args.context) if args.context else None
+    out: list[Endpoint] = []
+    if args.config:
+        path = Path(args.config).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"no profile file at {path}; give an endpoints.toml path (the "
+                              "window's is in its config folder) or HOST:PORT addresses")
+        for ep in config.load(path):
+            if ep.demo or not getattr(ep, "connect", True):
+                continue  # a demo endpoint is the window's own toy, not a gateway to watch
+            # headless: always reconnect, whatever the window's setting
+            out.append(ep.copy(auto_reconnect=True,
+                               contexts=[str(k) for k in override] if override else list(ep.contexts)))
+    kinds = override or [ContextKind.QUOTE]
+    for text in args.targets:
+        out.append(endpoint_from_address(text, args, kinds))
+    if not out:
+        raise ConfigError("nothing to watch: give HOST:PORT addresses or --config endpoints.toml "
+                          "(demo endpoints are not watched)")
+    names = [e.name.strip().casefold() for e in out]
+    dup = next((e.name for e, n in zip(out, names, strict=True) if names.count(n) > 1), None)
+    if dup is not None:
+        raise ConfigError(f"{dup!r} is given twice; every watched endpoint needs its own name")
+    return out
+
+
+def _check_options(args: argparse.Namespace) -> None:
+    if not 0 <= args.metrics_port <= 65535:
+        raise ConfigError(f"--metrics-port {args.metrics_port} is not a TCP port (0-65535)")
+    if args.global_state_interval <= 0:
+        raise ConfigError("--global-state-interval must be a positive number of seconds")
+    if args.subscribe:
+        codes.parse_codes(args.subscribe)
+        codes.parse_subtypes(args.subtypes)
+
+
+def _install_signals(stop: asyncio.Event) -> list:
+    loop = asyncio.get_running_loop()
+    undo: list = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+            undo.append(lambda s=sig: loop.remove_signal_handler(s))
+        except (NotImplementedError, RuntimeError, ValueError):
+            try:  # Windows, or not the main thread
+                old = signal.signal(sig, lambda *_: loop.call_soon_threadsafe(stop.set))
+                undo.append(lambda s=sig, o=old: signal.signal(s, o))
+            except (ValueError, OSError):
+                pass
+    return undo
+
+
+async def run(args: argparse.Namespace, *, stop: asyncio.Event | None = None) -> int:
+    """Run until SIGINT / SIGTERM (or ``stop`` is set); see the module doc for exit codes."""
+    from ..session import Session  # the one core the window uses
+
+    try:
+        _check_options(args)
+        endpoints = build_endpoints(args)
+    except ConfigError as exc:
+        _error(str(exc))
+        return 2
+    journal_path = None
+    if args.journal_dir:
+        journal_path = (Path(args.journal_dir).expanduser()
+                        / time.strftime("monitor-%Y%m%d-%H%M%S.sqlite3", time.gmtime()))
+    disable_created_metrics()  # *_created series double the output and nobody graphs them
+    log = LogWriter(args.log_format)
+    metrics = MonitorMetrics(per_symbol=args.per_symbol)
+    try:
+        session = Session(endpoints, ring_capacity=RING_CAPACITY, journal_path=journal_path)
+    except OpenDeckError as exc:
+        _error(str(exc))
+        return 2
+    kinds = {ep.id: [ContextKind(k) for k in ep.contexts] for ep in endpoints}
+    mon = Monitor(session, metrics, log, kinds=kinds, subscribe=args.subscribe,
+                  subtypes=args.subtypes, global_state_interval=args.global_state_interval)
+    server = MetricsServer(metrics.registry, mon.health, before_scrape=mon.sample)
+    stop = stop or asyncio.Event()
+    undo = _install_signals(stop)
+    try:
+        try:
+            await server.start(args.metrics_host, args.metrics_port)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                _error(f"port {args.metrics_port} on {args.metrics_host} is in use (another "
+                       "monitor or exporter?); pick a free one with --metrics-port, or 0 for any")
+            else:
+                _error(f"cannot serve metrics on {args.metrics_host}:{args.metrics_port}: "
+                       f"{exc.strerror or exc}")
+            await session.aclose()
+            return 1
+        try:
+            await mon.start()
+            print(f"metrics on {server.url}", flush=True)
+            log.line("info", "start", f"watching {len(endpoints)} endpoint(s), "
+                     f"{sum(map(len, kinds.values()))} context(s)", url=server.url)
+            await stop.wait()
+            log.line("info", "stop", "closing every context")
+        finally:
+            await mon.aclose()
+            await server.close()
+    finally:
+        for u in undo:
+            u()
+    log.line("info", "stopped", "every context closed")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=PROG, description="Watch OpenD gateways headless and "
+                                     "export Prometheus metrics.")
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    try:
+        return asyncio.run(run(args))
+    except OpenDeckError as exc:
+        _error(str(exc))
+        return 2
+    except KeyboardInterrupt:
+        return 130
