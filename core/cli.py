@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Callable
 
 from . import __version__
 from .errors import OpenDeckError
@@ -42,7 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, open_window: Callable[[argparse.Namespace], int] | None = None) -> int:
+    """Run one command. ``open_window`` is how the GUI plugs in (the launcher in gui/);
+    without it (``python -m opendeck.core.cli``) the window is not available."""
     parser = build_parser()
     args = parser.parse_args(argv)
     command = args.command or "gui"
@@ -56,7 +59,11 @@ def main(argv: list[str] | None = None) -> int:
         if command == "gui":
             if args.command is None:  # bare `opendeck`: defaults for the gui options
                 args = parser.parse_args(["gui"])
-            return _run_gui(args)
+            if open_window is None:
+                print("opendeck: this entry point has no window; run `opendeck` (the installed "
+                      "command) or use `opendeck probe` headless", file=sys.stderr)
+                return 3
+            return open_window(args)
     except OpenDeckError as exc:
         print(f"opendeck: error: {exc}", file=sys.stderr)
         return 2
@@ -64,17 +71,6 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     parser.error(f"unknown command {command}")
     return 2
-
-
-def _run_gui(args: argparse.Namespace) -> int:
-    try:
-        from opendeck.gui import app
-    except ImportError as exc:  # a broken or partial install
-        print(f"opendeck: the window needs PySide6 and qasync ({exc}); "
-              "`pip install opendeck` brings them, or use `opendeck probe` headless",
-              file=sys.stderr)
-        return 3
-    return app.main(args)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,11 @@
 """PyInstaller entry point for the frozen OpenDeck app (packaging/opendeck.spec).
 
-It is the same as the `opendeck` console script: `opendeck.core.cli:main`.
+It is the same as the `opendeck` console script: `opendeck.gui.launcher:main`.
 """
 
 import sys
 
-from opendeck.core.cli import main
+from opendeck.gui.launcher import main
 
 if __name__ == "__main__":
     sys.exit(main())

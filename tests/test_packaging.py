@@ -129,7 +129,7 @@ def test_spec_reads_the_version_from_package_metadata_and_collects_everything():
 
 def test_entry_script_calls_the_cli():
     text = (PACKAGING / "opendeck_entry.py").read_text(encoding="utf-8")
-    assert "from opendeck.core.cli import main" in text
+    assert "from opendeck.gui.launcher import main" in text
 
 
 def test_build_deb_reads_the_version_from_metadata():
