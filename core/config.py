@@ -61,6 +61,8 @@ from .errors import ConfigError
 from .events import ContextKind, Transport
 
 APP_NAME = "OpenDeck"
+CONFIG_DIR_ENV = "OPENDECK_CONFIG_DIR"
+DATA_DIR_ENV = "OPENDECK_DATA_DIR"
 SCHEMA_VERSION = 2
 CONTEXT_KINDS = tuple(str(k) for k in ContextKind)  # ("quote", "trade-sec", "trade-future")
 PUSH_FORMATS = ("protobuf", "json")
@@ -79,12 +81,12 @@ def _env_dir(var: str) -> Path | None:
 
 def config_dir() -> Path:
     """``$OPENDECK_CONFIG_DIR`` or the platform's config dir: ``endpoints.toml``, ``window.ini``."""
-    return _env_dir("OPENDECK_CONFIG_DIR") or Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+    return _env_dir(CONFIG_DIR_ENV) or Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
 
 
 def data_dir() -> Path:
     """``$OPENDECK_DATA_DIR`` or the platform's data dir: journals and recordings."""
-    return _env_dir("OPENDECK_DATA_DIR") or Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    return _env_dir(DATA_DIR_ENV) or Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
 def journal_dir() -> Path:
@@ -171,15 +173,15 @@ class Endpoint:
     acc_push: bool = True
 
     def __post_init__(self) -> None:
-        if self.transport in TRANSPORTS:
-            self.transport = Transport(self.transport)
+        if isinstance(self.transport, str) and self.transport.strip().lower() in TRANSPORTS:
+            self.transport = Transport(self.transport.strip().lower())
         if self.port is None:
             self.port = default_port(self.transport)
         if isinstance(self.heartbeat_interval, int) and not isinstance(self.heartbeat_interval, bool):
             self.heartbeat_interval = float(self.heartbeat_interval)
         self.subscriptions = [s if isinstance(s, Subscription) else Subscription(**s)
                               for s in self.subscriptions]
-        self.connect_on_start = [c for c in self.connect_on_start if c in self.contexts]
+        self.connect_on_start = [c for c in dict.fromkeys(self.connect_on_start) if c in self.contexts]
 
     @property
     def is_websocket(self) -> bool:
@@ -437,8 +439,12 @@ def dumps(endpoints: list[Endpoint]) -> str:
 def load(path: Path | str | None = None) -> list[Endpoint]:
     """The saved endpoints, or the demo endpoint alone on a first start; strict (ConfigError)."""
     p = Path(path) if path else default_profiles_path()
-    if not p.exists():
-        return [demo_endpoint()]
+    return read_file(p) if p.exists() else [demo_endpoint()]
+
+
+def read_file(path: Path | str) -> list[Endpoint]:
+    """Every endpoint of a profile file (imports); ConfigError if missing, unreadable or invalid."""
+    p = Path(path).expanduser()
     return loads(decode(_read(p), str(p)), str(p))
 
 

@@ -111,6 +111,10 @@ def test_port_defaults_by_transport(transport, port):
     assert Endpoint(name="x", transport=transport, port=4000).port == 4000
 
 
+def test_transport_is_read_case_insensitively():
+    assert Endpoint(name="x", transport=" WSS ").transport is Transport.WSS
+
+
 def test_with_transport_moves_only_a_default_port():
     tcp = Endpoint(name="x")
     assert tcp.with_transport("ws").port == 33333 and tcp.with_transport("ws").transport is Transport.WS
@@ -126,6 +130,7 @@ def test_heartbeat_interval_accepts_whole_numbers():
 def test_connect_on_start_is_a_marker_on_contexts():
     ep = Endpoint(name="x", contexts=["quote", "trade-sec"], connect_on_start=["trade-sec", "quote"])
     assert ep.connect_on_start == ["trade-sec", "quote"]
+    assert ep.copy(connect_on_start=["quote", "quote"]).connect_on_start == ["quote"]
     assert ep.copy(contexts=["quote"]).connect_on_start == ["quote"]  # unticking a context unticks it
     with pytest.raises(ConfigError, match="'trade-future', which is not in contexts; add it to contexts"):
         config.loads("version = 2\n[[endpoint]]\nname = 'a'\ncontexts = ['quote']\n"
@@ -209,6 +214,16 @@ def test_non_utf8_is_a_config_error_that_points_at_the_byte(tmp_path: Path):
     path.write_bytes(b"version = 2\n[[endpoint]]\nname = 'caf\xe9'\n")
     with pytest.raises(ConfigError, match=r"not UTF-8 text \(byte 0xe9 at line 3, column 12\); save it as UTF-8"):
         config.load(path)
+
+
+def test_read_file_is_strict_for_imports(tmp_path: Path):
+    with pytest.raises(ConfigError, match="cannot read .*missing.toml"):
+        config.read_file(tmp_path / "missing.toml")
+    (tmp_path / "bad.toml").write_bytes(b"\xff")
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        config.read_file(tmp_path / "bad.toml")
+    path = config.save([Endpoint(name="a", id="x")], tmp_path / "ok.toml")
+    assert [e.name for e in config.read_file(path)] == ["a"]
 
 
 def test_a_bom_is_fine(tmp_path: Path):
