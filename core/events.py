@@ -202,8 +202,11 @@ class HandshakeDone(Event):
     def message(self) -> str:
         i = self.info
         step = "InitWebSocket" if i.transport is not Transport.TCP else "InitConnect"
-        return (f"{step} ok: server {i.server_ver}, user {i.login_user_id}, conn {i.conn_id}, "
-                f"keepalive {i.keepalive_interval} s, {i.encryption}, "
+        what = "ping every" if i.transport is not Transport.TCP else "keepalive"
+        return (f"{step} ok: " + (f"server {i.server_ver}, " if i.server_ver else "")
+                + f"user {i.login_user_id}, conn {i.conn_id}, "
+                f"{what} {i.keepalive_interval} s, {i.encryption}"
+                + (f" {i.tls_version}" if i.tls_version else "") + ", "
                 f"{i.connect_ms:.1f}+{i.handshake_ms:.1f} ms"
                 + (f" ({i.keepalive_note})" if i.keepalive_note else ""))
 

@@ -67,7 +67,7 @@ class _Printer:
     def emit(self, obj: dict[str, Any], text: str) -> None:
         try:
             if self.as_json:
-                print(json.dumps(obj, ensure_ascii=False), flush=True)
+                print(json.dumps(safe_ids(obj), ensure_ascii=False), flush=True)
             else:
                 print(f"{time.strftime('%H:%M:%S')} {obj['event']:<10} {text}", flush=True)
         except BrokenPipeError:  # `probe --json | head -1`: the reader left; so do we, quietly
@@ -123,6 +123,23 @@ class _Printer:
             if p.proto_id != catalog.NOTIFY:  # gateway notices are shown, not counted
                 self.pushes += 1  # counted once printed
         self.check()
+
+
+JS_SAFE = 2 ** 53
+
+
+def safe_ids(obj: Any) -> Any:
+    """Integers JavaScript (and older jq) would round, as strings: account, order and
+    connection ids are 64-bit on the wire."""
+    if isinstance(obj, bool):
+        return obj
+    if isinstance(obj, int):
+        return str(obj) if abs(obj) >= JS_SAFE else obj
+    if isinstance(obj, dict):
+        return {k: safe_ids(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [safe_ids(v) for v in obj]
+    return obj
 
 
 def _quiet_stdout() -> None:

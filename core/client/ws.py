@@ -66,7 +66,8 @@ class WsFraming:
         r = wsframe.parse_reply(message, max_size=MAX_MESSAGE)
         error = None
         if r.error != 0:
-            error = RequestError(f"the gateway answered {catalog.name_of(r.cmd)} with WebSocket "
+            name = "InitWebSocket" if r.cmd == wsframe.CMD_INIT_WEBSOCKET else catalog.name_of(r.cmd)
+            error = RequestError(f"the gateway answered {name} with WebSocket "
                                  f"error {r.error}" + (f": {r.errmsg}" if r.errmsg else ""),
                                  proto_id=r.cmd, ret_type=r.error)
         return [Packet(r.cmd, r.section, 0, r.body, len(message), error)]
@@ -317,8 +318,11 @@ class WsConnection(Connection):
 
     def _on_lost(self, stream: _Stream, exc: Exception | None) -> None:
         fut = self._upgraded
-        if fut is not None and not fut.done():
+        if fut is not None and not fut.done():  # _open_stream reports it; the stream never opened
             fut.set_exception(ConnectionLost(f"{self.address} closed the connection during the "
                                              "WebSocket upgrade; is this OpenD's WebSocket port?"))
+            if stream is self._stream:
+                self._stream = None
+            return
         super()._on_lost(stream, exc)
 
