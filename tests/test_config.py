@@ -74,7 +74,8 @@ def test_round_trip(tmp_path: Path):
     ({"security_firm": "Acme"}, "security_firm", "FutuSecurities"),
     ({"client_id": ""}, "client_id", "empty"),
     ({"transport": "udp"}, "transport", "tcp"),
-    ({"transport": "ws", "websocket_key_file": "/nonexistent/key"}, "websocket_key_file", "asked for the key"),
+    ({"transport": "ws", "websocket_key_file": "/nonexistent/key"}, "websocket_key_file",
+     "asked for the key"),
     ({"transport": "ws", "heartbeat_interval": 0.5}, "heartbeat_interval", "1-120 seconds"),
     ({"transport": "wss", "heartbeat_interval": 500.0}, "heartbeat_interval", "1-120 seconds"),
     ({"transport": "wss", "ca_cert": "/nonexistent/ca.pem"}, "ca_cert", "self-signed"),
@@ -168,7 +169,8 @@ def test_subscription_parses_through_codes():
     ("version = 1\n[[endpoint]]\nname = 'a'\ncontexts = []\n", "at least one context"),
     ("version = 1\n[[endpoint]]\nname = 'a'\n[[endpoint]]\nname = 'A '\n", "named"),
     ("version = 1\n[[endpoint]]\nname = 'a'\ntransport = 'ws'\n", "'transport' needs version = 2"),
-    ("version = 2\n[[endpoint]]\nname = 'a'\nheartbeat_interval = 'x'\n", "heartbeat_interval must be a number"),
+    ("version = 2\n[[endpoint]]\nname = 'a'\nheartbeat_interval = 'x'\n",
+     "heartbeat_interval must be a number"),
     ("version = 2\n[[endpoint]]\nname = 'a'\ntls_verify = 'yes'\n", "tls_verify must be bool"),
     ("version = 2\n[[endpoint]]\nname = 'a'\nsubscriptions = 'HK.00700'\n", "[[endpoint.subscriptions]]"),
     ("version = 2\n[[endpoint]]\nname = 'a'\n[[endpoint.subscriptions]]\ncodes = ['HK.00700']\n",
@@ -212,7 +214,8 @@ def test_version_1_files_are_migrated(tmp_path: Path):
 def test_non_utf8_is_a_config_error_that_points_at_the_byte(tmp_path: Path):
     path = tmp_path / "endpoints.toml"
     path.write_bytes(b"version = 2\n[[endpoint]]\nname = 'caf\xe9'\n")
-    with pytest.raises(ConfigError, match=r"not UTF-8 text \(byte 0xe9 at line 3, column 12\); save it as UTF-8"):
+    with pytest.raises(ConfigError,
+                       match=r"not UTF-8 text \(byte 0xe9 at line 3, column 12\); save it as UTF-8"):
         config.load(path)
 
 
@@ -368,7 +371,8 @@ def test_profiles_hold_no_secret_fields(tmp_path: Path):
     assert "s3cret" not in path.read_text() and str(key_file) in path.read_text()
 
 
-@pytest.mark.parametrize("content, words", [(b"", "is empty"), (b"\n \n", "is empty"), (b"\xff\xfe", "not text")])
+@pytest.mark.parametrize("content, words",
+                         [(b"", "is empty"), (b"\n \n", "is empty"), (b"\xff\xfe", "not text")])
 def test_websocket_key_file_problems(tmp_path: Path, content, words):
     key_file = tmp_path / "ws.key"
     key_file.write_bytes(content)
