@@ -110,6 +110,14 @@ class ConfigError(OpenDeckError):
     """An endpoint profile or a command-line value is invalid."""
 
 
+class NeedsKey(ConfigError):
+    """A WebSocket endpoint has no key yet: ask the user (the window) or fail (headless)."""
+
+    def __init__(self, message: str, *, endpoint_id: str = "") -> None:
+        super().__init__(message)
+        self.endpoint_id = endpoint_id
+
+
 def is_permanent(error: BaseException) -> bool:
     """True for failures that retrying cannot fix (see :class:`PermanentHandshakeError`)."""
     return isinstance(error, PermanentHandshakeError)

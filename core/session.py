@@ -25,12 +25,15 @@ from . import catalog
 from .channel import Packet
 from .cipher import RsaCipher
 from .client.connection import ClientInfo, Connection
+from .client.ws import WsConnection
 from .client.contexts import BaseContext, QuoteContext, TradeContext
 from .config import Endpoint
-from .errors import ConfigError, OpenDeckError
+from .errors import ConfigError, NeedsKey, OpenDeckError
 from .events import (STATUS_PRECEDENCE, ConnState, ContextKind, ContextStatus, EndpointsChanged,
-                     ErrorRaised, Event, HandshakeInfo, Heartbeat, Notice, ObserverFailed)
+                     ErrorRaised, Event, HandshakeInfo, Heartbeat, Notice, ObserverFailed,
+                     Transport)
 from .journal import Journal
+from .secrets import KeyStore
 from .summary import decode_push, summarize
 from .wire import FMT_JSON, FMT_PROTOBUF
 
@@ -261,7 +264,8 @@ Listener = Callable[[Event], None]
 class Session:
     def __init__(self, endpoints: Iterable[Endpoint] = (), *, ring_capacity: int = 200_000,
                  journal_path: Path | str | None = None, demo_push_rate: float = 4.0,
-                 demo_keepalive: int = 10) -> None:
+                 demo_keepalive: int = 10, retry_permanent: bool = False,
+                 keys: KeyStore | None = None) -> None:
         self.endpoints: dict[str, Endpoint] = {}
         for ep in endpoints:
             self.endpoints[ep.id] = ep
@@ -276,6 +280,10 @@ class Session:
         self._demo_ports: dict[str, int] = {}
         self._listeners: list[Listener] = []
         self.errors_in_listeners = 0
+        #: headless modes (monitor) retry failures the window stops on, on a slow cap
+        self.retry_permanent = retry_permanent
+        #: WebSocket keys: memory and the OS keyring, never the profile
+        self.keys = keys or KeyStore()
 
     # events -----------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:
@@ -368,6 +376,7 @@ class Session:
         await self.close_endpoint(endpoint_id)
         await self.stop_demo(endpoint_id)
         self._demo_ports.pop(endpoint_id, None)
+        self._demo_ports.pop(f"{endpoint_id}/ws", None)
         del self.endpoints[endpoint_id]
         self._emit(EndpointsChanged(endpoint=endpoint_id, action="removed", endpoint_name=ep.name))
 
@@ -408,11 +417,14 @@ class Session:
             return gw
         from .gateway.server import DemoGateway
         gw = DemoGateway(host="127.0.0.1", port=self._demo_ports.get(endpoint_id, 0),
-                         push_rate=self.demo_push_rate, keepalive_interval=self.demo_keepalive)
+                         push_rate=self.demo_push_rate, keepalive_interval=self.demo_keepalive,
+                         websocket_port=self._demo_ports.get(f"{endpoint_id}/ws", 0))
         await gw.start()
         self._demos[endpoint_id] = gw
         self._demo_ports[endpoint_id] = gw.port
-        self.log(f"demo gateway listening on {gw.host}:{gw.port}", endpoint_id)
+        self._demo_ports[f"{endpoint_id}/ws"] = gw.websocket_port
+        self.log(f"demo gateway listening on {gw.host}:{gw.port} (TCP) and "
+                 f"{gw.websocket_url} (WebSocket)", endpoint_id)
         return gw
 
     async def stop_demo(self, endpoint_id: str) -> None:
@@ -434,12 +446,27 @@ class Session:
         if ep.demo:
             gw = await self.start_demo(endpoint_id)
             host, port = gw.host, gw.port
-        rsa = RsaCipher.from_file(ep.rsa_key) if ep.rsa_key else None
         client = ClientInfo(client_id=ep.client_id, client_ver=ep.client_ver, language=ep.language,
                             recv_notify=ep.recv_notify,
                             push_format=FMT_JSON if ep.push_format == "json" else FMT_PROTOBUF)
-        conn = Connection(host, port, rsa=rsa, client=client, auto_reconnect=ep.auto_reconnect,
-                          label=f"{ep.name} {kind.label.lower()}", endpoint=ep.id, context=kind)
+        common = dict(client=client, auto_reconnect=ep.auto_reconnect, endpoint=ep.id, context=kind,
+                      label=f"{ep.name} {kind.label.lower()}", retry_permanent=self.retry_permanent)
+        if ep.demo and ep.is_websocket:  # the demo gateway serves both transports
+            gw = self._demos[endpoint_id]
+            conn: Connection = WsConnection(gw.host, gw.websocket_port, key=gw.websocket_key,
+                                            heartbeat_interval=ep.heartbeat_interval, **common)
+        elif not ep.demo and ep.is_websocket:
+            key = self.keys.get(ep.id) or ep.read_websocket_key() or None
+            if key is None:
+                raise NeedsKey(f"{ep.name}: OpenD's WebSocket port needs its key; enter it (it is "
+                               "kept in memory, or in the OS keyring if you ask), or set a key file "
+                               "in the endpoint (Edit, F2)", endpoint_id=ep.id)
+            conn = WsConnection(host, port, tls=ep.transport is Transport.WSS, key=key,
+                                ca_cert=ep.ca_cert or None, tls_verify=ep.tls_verify,
+                                heartbeat_interval=ep.heartbeat_interval, **common)
+        else:
+            rsa = RsaCipher.from_file(ep.rsa_key) if ep.rsa_key else None
+            conn = Connection(host, port, rsa=rsa, **common)
         if kind is ContextKind.QUOTE:
             ctx: BaseContext = QuoteContext(conn)
         elif kind is ContextKind.TRADE_SEC:

@@ -163,3 +163,33 @@ async def test_names_are_unique(session: Session):
         session.add_endpoint(Endpoint(name="demo gateway", port=11111))
     ep = session.add_endpoint(Endpoint(name="Other", port=11111))
     assert session.name_taken("other ") and not session.name_taken("other", except_id=ep.id)
+
+
+async def test_websocket_endpoints_connect_with_the_key_from_memory(session: Session):
+    from opendeck.core.errors import NeedsKey
+    from opendeck.core.events import Transport
+    from opendeck.core.gateway.server import DemoGateway
+    async with DemoGateway(port=0, websocket_port=0, websocket_key="k1", push_rate=20) as gw:
+        ep = session.add_endpoint(Endpoint(name="WS", host="127.0.0.1", port=gw.websocket_port,
+                                           transport="ws", auto_reconnect=False))
+        session.keys.use_keyring = False  # the test machine's keyring is not ours to touch
+        with pytest.raises(NeedsKey, match="needs its key"):
+            await session.open(ep.id, "quote")
+        session.keys.put(ep.id, "k1")
+        h = await session.open(ep.id, "quote")
+        info = await h.wait_ready(10)
+        assert info.transport is Transport.WS and h.address.startswith("ws://")
+        await h.ctx.subscribe("HK.00700", "basic")
+        ev = Events(session)
+        await ev.wait_for(lambda: any(r.context == "quote" and r.endpoint == ep.id
+                                      for r in session.pushes.since(0)), what="a WebSocket push")
+
+
+async def test_the_demo_endpoint_serves_websocket_too(session: Session):
+    from opendeck.core.events import Transport
+    ep = session.endpoint("demo")
+    session.update_endpoint(ep.copy(transport="ws", port=None))
+    h = await session.open("demo", "trade-sec")
+    info = await h.wait_ready(10)
+    assert info.transport is Transport.WS
+    assert await h.ctx.get_acc_list()
