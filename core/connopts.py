@@ -130,7 +130,12 @@ def make_connection(target: Target, args: argparse.Namespace, listener, *,
         return Connection(target.host, target.port, rsa=rsa, listener=listener, client=client,
                           auto_reconnect=auto_reconnect, connect_timeout=connect_timeout,
                           request_timeout=request_timeout, label=label or str(target), **kw)
-    from .client.ws import WsConnection
+    from .client.ws import WsConnection, is_loopback
+    if target.transport is Transport.WS and not is_loopback(target.host):
+        import sys
+        print(f"opendeck: warning: ws://{target.host} is not this machine: the WebSocket key's MD5 "
+              "(and an unlock's password MD5) cross the network in the clear; use wss:// with "
+              "OpenD's websocket_cert", file=sys.stderr)
     return WsConnection(target.host, target.port, tls=target.transport is Transport.WSS,
                         key=websocket_key(args), ca_cert=getattr(args, "ca_cert", None),
                         heartbeat_interval=getattr(args, "heartbeat_interval", 10.0),
