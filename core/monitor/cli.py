@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import errno
 import signal
 import sys
@@ -24,7 +23,7 @@ from pathlib import Path
 from prometheus_client import disable_created_metrics
 
 from .. import codes, config
-from ..config import Endpoint
+from ..config import Endpoint, Subscription
 from ..errors import ConfigError, OpenDeckError
 from ..events import ContextKind
 from ..probe import parse_address
@@ -42,10 +41,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("targets", nargs="*", metavar="HOST:PORT | ws://HOST:PORT",
                    help="gateways to watch (named by their address); more come from --config")
     p.add_argument("--config", metavar="TOML",
-                   help="endpoint profile file: every endpoint in it is watched (demo ones aside)")
+                   help="endpoint profile file: its contexts marked connect_on_start are watched")
     p.add_argument("--context", metavar="KINDS", default=None,
                    help="contexts per endpoint, comma-separated: quote, trade-sec, trade-future "
-                        "(default: quote for addresses, the profile's own for --config)")
+                        "(default: quote for addresses, connect_on_start for --config)")
     p.add_argument("--metrics-host", default="127.0.0.1", metavar="HOST",
                    help="address of /metrics and /healthz (default 127.0.0.1)")
     p.add_argument("--metrics-port", type=int, default=DEFAULT_PORT, metavar="PORT",
@@ -62,7 +61,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="sub types for --subscribe (default basic)")
     p.add_argument("--global-state-interval", type=float, default=30.0, metavar="SEC",
                    help="seconds between GetGlobalState polls (market states; default 30)")
-    p.add_argument("--rsa-key", metavar="PEM", help="addresses: OpenD's RSA private key")
+    p.add_argument("--rsa-key", metavar="PEM", help="HOST:PORT addresses: OpenD's RSA private key")
+    p.add_argument("--websocket-key-file", metavar="FILE",
+                   help="ws:// and wss:// addresses: a file holding OpenD's WebSocket key")
     p.add_argument("--client-id", default="OpenDeckMonitor", help="addresses: InitConnect clientID")
     p.add_argument("--push-format", choices=("protobuf", "json"), default="protobuf",
                    help="addresses: push format asked for in InitConnect")
@@ -86,19 +87,22 @@ def endpoint_from_address(text: str, args: argparse.Namespace, kinds: list[Conte
     elif scheme not in ("ws", "wss"):
         raise ConfigError(f"address {text!r}: use HOST:PORT, ws://HOST:PORT or wss://HOST:PORT")
     host, port = parse_address(rest.rstrip("/"))
-    extra = {}
-    if scheme != "tcp":
-        if "transport" not in {f.name for f in dataclasses.fields(Endpoint)}:
-            raise ConfigError(f"{text}: this build has no WebSocket transport yet; watch the "
-                              "gateway's API port as HOST:PORT")
-        extra["transport"] = scheme
-    return Endpoint(name=text, host=host, port=port, rsa_key=args.rsa_key or "",
+    return Endpoint(name=text, transport=scheme, host=host, port=port,
+                    rsa_key=(args.rsa_key or "") if scheme == "tcp" else "",
+                    websocket_key_file=args.websocket_key_file or "",
                     client_id=args.client_id, push_format=args.push_format, auto_reconnect=True,
-                    contexts=[str(k) for k in kinds], **extra).validate()
+                    contexts=[str(k) for k in kinds], connect_on_start=[str(k) for k in kinds],
+                    subscriptions=_cli_subscriptions(args)).validate()
+
+
+def _cli_subscriptions(args: argparse.Namespace) -> list[Subscription]:
+    return [Subscription(args.subscribe, [t.strip() for t in args.subtypes.split(",") if t.strip()])] \
+        if args.subscribe else []
 
 
 def build_endpoints(args: argparse.Namespace) -> list[Endpoint]:
-    """The endpoints to watch, from the profile then the addresses; ConfigError if none."""
+    """The endpoints to watch: a profile's (those with contexts marked ``connect_on_start``),
+    then the addresses; ConfigError if nothing is left."""
     override = parse_kinds(args.context) if args.context else None
     out: list[Endpoint] = []
     if args.config:
@@ -106,18 +110,23 @@ def build_endpoints(args: argparse.Namespace) -> list[Endpoint]:
         if not path.is_file():
             raise ConfigError(f"no profile file at {path}; give an endpoints.toml path (the "
                               "window's is in its config folder) or HOST:PORT addresses")
-        for ep in config.load(path):
-            if ep.demo or not getattr(ep, "connect", True):
-                continue  # a demo endpoint is the window's own toy, not a gateway to watch
+        profile = config.read_file(path)
+        for ep in profile:
+            if ep.demo or not ep.connect_on_start:
+                continue  # demo endpoints are the window's own; unmarked ones stay closed there too
+            kinds = [str(k) for k in override] if override else list(ep.connect_on_start)
             # headless: always reconnect, whatever the window's setting
-            out.append(ep.copy(auto_reconnect=True,
-                               contexts=[str(k) for k in override] if override else list(ep.contexts)))
+            out.append(ep.copy(auto_reconnect=True, contexts=kinds, connect_on_start=kinds,
+                               subscriptions=list(ep.subscriptions) + _cli_subscriptions(args)))
+        if not out and not args.targets:
+            raise ConfigError(f"{path}: no endpoint has a context marked to connect; add e.g. "
+                              'connect_on_start = ["quote"] to the endpoints to watch (demo ones '
+                              "are never watched)")
     kinds = override or [ContextKind.QUOTE]
     for text in args.targets:
         out.append(endpoint_from_address(text, args, kinds))
     if not out:
-        raise ConfigError("nothing to watch: give HOST:PORT addresses or --config endpoints.toml "
-                          "(demo endpoints are not watched)")
+        raise ConfigError("nothing to watch: give HOST:PORT addresses or --config endpoints.toml")
     names = [e.name.strip().casefold() for e in out]
     dup = next((e.name for e, n in zip(out, names, strict=True) if names.count(n) > 1), None)
     if dup is not None:
@@ -174,8 +183,9 @@ async def run(args: argparse.Namespace, *, stop: asyncio.Event | None = None) ->
         _error(str(exc))
         return 2
     kinds = {ep.id: [ContextKind(k) for k in ep.contexts] for ep in endpoints}
-    mon = Monitor(session, metrics, log, kinds=kinds, subscribe=args.subscribe,
-                  subtypes=args.subtypes, global_state_interval=args.global_state_interval)
+    mon = Monitor(session, metrics, log, kinds=kinds,
+                  subscriptions={ep.id: ep.subscriptions for ep in endpoints if ep.subscriptions},
+                  global_state_interval=args.global_state_interval)
     server = MetricsServer(metrics.registry, mon.health, before_scrape=mon.sample)
     stop = stop or asyncio.Event()
     undo = _install_signals(stop)

@@ -13,10 +13,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Iterable
+import weakref
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..config import Subscription
 from ..errors import OpenDeckError
 from ..events import ConnState, ContextKind, Event, StateChanged
 from .logline import LogWriter
@@ -38,15 +40,15 @@ class SlowRetry:
 
 class Monitor:
     def __init__(self, session: Any, metrics: MonitorMetrics, log: LogWriter, *,
-                 kinds: dict[str, list[ContextKind]], subscribe: str = "", subtypes: str = "basic",
+                 kinds: dict[str, list[ContextKind]],
+                 subscriptions: Mapping[str, Sequence[Subscription]] | None = None,
                  global_state_interval: float = 30.0, sample_interval: float = 1.0,
                  retry: SlowRetry | None = None, request_timeout: float = 10.0) -> None:
         self.session = session
         self.metrics = metrics
         self.log = log
         self.kinds = kinds  # endpoint id -> contexts to watch
-        self.subscribe_codes = subscribe
-        self.subtypes = subtypes
+        self.subscriptions = subscriptions or {}  # endpoint id -> what its quote context subscribes
         self.global_state_interval = global_state_interval
         self.sample_interval = sample_interval
         self.retry = retry or SlowRetry()
@@ -58,7 +60,7 @@ class Monitor:
         self._closing: set[Key] = set()
         self._attempts: dict[Key, int] = {}
         self._retries: dict[Key, asyncio.Task] = {}
-        self._subscribed: set[int] = set()  # id() of quote contexts we subscribed
+        self._subscribed: weakref.WeakSet = weakref.WeakSet()  # quote contexts we subscribed
         self._poll_now: set[str] = set()
         self._poll_wake = asyncio.Event()
         self._gs_errors: dict[str, str] = {}
@@ -109,7 +111,7 @@ class Monitor:
             self._attempts.pop(key, None)
             self._poll_now.add(e.endpoint)
             self._poll_wake.set()
-            if key[1] is ContextKind.QUOTE and self.subscribe_codes:
+            if key[1] is ContextKind.QUOTE and self.subscriptions.get(e.endpoint):
                 self._spawn(self._ensure_subscribed(key), "opendeck-monitor-subscribe")
         elif e.new is ConnState.FAILED or (e.new is ConnState.CLOSED and key not in self._closing):
             self._schedule_retry(key, e.reason or "closed")
@@ -150,19 +152,20 @@ class Monitor:
         if handle is None:
             return
         ctx = handle.ctx
-        if id(ctx) in self._subscribed:
+        if ctx in self._subscribed:
             return  # the context replays its own subscriptions after a reconnect
-        try:
-            await asyncio.wait_for(ctx.subscribe(self.subscribe_codes, self.subtypes),
-                                   self.request_timeout)
-        except (OpenDeckError, TimeoutError) as exc:
-            self.log.line("error", "subscribe", f"subscribing {self.subscribe_codes} failed: {exc}; "
-                          "retried on the next reconnect", endpoint=self.metrics.label(key[0]),
-                          context=str(key[1]))
-            return
-        self._subscribed.add(id(ctx))
-        self.log.line("info", "subscribe", f"subscribed {self.subscribe_codes} ({self.subtypes})",
-                      endpoint=self.metrics.label(key[0]), context=str(key[1]))
+        label = self.metrics.label(key[0])
+        for sub in self.subscriptions.get(key[0], ()):
+            what = f"{sub.codes} ({','.join(sub.types)})"
+            try:
+                await asyncio.wait_for(ctx.subscribe(sub.codes, list(sub.types)), self.request_timeout)
+            except (OpenDeckError, TimeoutError) as exc:
+                self.log.line("error", "subscribe", f"subscribing {what} failed: "
+                              f"{exc or type(exc).__name__}; retried on the next reconnect",
+                              endpoint=label, context=str(key[1]))
+                return
+            self.log.line("info", "subscribe", f"subscribed {what}", endpoint=label, context=str(key[1]))
+        self._subscribed.add(ctx)
 
     # ---------------------------------------------------------------------- periodic work
     def sample(self) -> None:
