@@ -13,10 +13,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import signal
+import ssl
 import sys
 
 from ..cipher import RsaCipher
 from ..errors import ConfigError
+from .limits import DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, Limits
 from .server import DemoGateway
 
 PROG = "opendeck gateway"
@@ -41,6 +43,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the password Trd_UnlockTrade accepts (default 123456)")
     parser.add_argument("--seed", type=int, default=None,
                         help="random seed for a repeatable market")
+    ws = parser.add_argument_group("WebSocket port (the JavaScript SDK's)")
+    ws.add_argument("--websocket-port", type=int, default=None, metavar="PORT",
+                    help="also listen for WebSocket clients on PORT (0 picks a free one; "
+                         "without the flag there is no WebSocket port)")
+    ws.add_argument("--websocket-key", metavar="KEY",
+                    help="the key clients log in with (they send its MD5); without it a "
+                         "random key is picked and printed")
+    ws.add_argument("--websocket-cert", metavar="PEM",
+                    help="certificate (chain) for wss://; needs --websocket-private-key")
+    ws.add_argument("--websocket-private-key", metavar="PEM",
+                    help="private key of --websocket-cert (without a passphrase)")
+    lim = parser.add_argument_group("limits")
+    lim.add_argument("--handshake-timeout", type=float, default=DEFAULT_HANDSHAKE_TIMEOUT,
+                     metavar="SEC", help="close connections that have not finished InitConnect "
+                     f"/ InitWebSocket within SEC seconds (default {DEFAULT_HANDSHAKE_TIMEOUT:g})")
+    lim.add_argument("--max-connections", type=int, default=DEFAULT_MAX_CONNECTIONS,
+                     metavar="N", help="open connections over both ports together; more are "
+                     f"refused (default {DEFAULT_MAX_CONNECTIONS}, as OpenD)")
 
 
 def _error(message: str) -> None:
@@ -64,9 +84,41 @@ async def run(args: argparse.Namespace) -> int:
     if args.push_rate < 0:
         _error("--push-rate must be 0 or more ticks per second")
         return 2
+    wport = args.websocket_port
+    if wport is not None and not 0 <= wport <= 65535:
+        _error(f"--websocket-port {wport} is not a TCP port (0-65535)")
+        return 2
+    if args.handshake_timeout <= 0:
+        _error("--handshake-timeout must be a positive number of seconds")
+        return 2
+    if args.max_connections < 1:
+        _error("--max-connections must be at least 1")
+        return 2
+    tls = None
+    if args.websocket_cert or args.websocket_private_key:
+        if wport is None:
+            _error("--websocket-cert and --websocket-private-key need --websocket-port")
+            return 2
+        if not (args.websocket_cert and args.websocket_private_key):
+            _error("wss needs both --websocket-cert and --websocket-private-key")
+            return 2
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        try:
+            tls.load_cert_chain(args.websocket_cert, args.websocket_private_key)
+        except (OSError, ssl.SSLError) as exc:
+            _error(f"cannot load the WebSocket certificate / key: {exc}; give a PEM "
+                   "certificate and its unencrypted PEM private key")
+            return 2
+    if args.websocket_key is not None and wport is None:
+        _error("--websocket-key needs --websocket-port")
+        return 2
+    limits = Limits(max_connections=args.max_connections,
+                    handshake_timeout=args.handshake_timeout)
     gw = DemoGateway(host=args.host, port=args.port, rsa=rsa, aes=args.aes,
                      keepalive_interval=args.keepalive_interval, push_rate=args.push_rate,
-                     trade_password=args.trade_password, seed=args.seed)
+                     trade_password=args.trade_password, seed=args.seed,
+                     websocket_port=wport, websocket_key=args.websocket_key,
+                     websocket_ssl=tls, limits=limits)
     # signal handlers first: a script that stops us the moment it reads the line gets 0
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -85,7 +137,10 @@ async def run(args: argparse.Namespace) -> int:
     try:
         await gw.start()
     except OSError as exc:
-        _error(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
+        where = f"{args.host}:{args.port}"
+        if wport is not None:
+            where += f" / WebSocket port {wport}"
+        _error(f"cannot listen on {where}: {exc.strerror or exc}")
         for undo in restore:
             undo()
         return 1
@@ -93,6 +148,12 @@ async def run(args: argparse.Namespace) -> int:
     print(f"OpenDeck demo gateway listening on {gw.host}:{gw.port} "
           f"(encryption: {enc}; keepalive {gw.keepalive_interval}s; "
           f"{gw.push_rate:g} ticks/s; Ctrl-C stops)", flush=True)
+    if wport is not None:
+        scheme = "wss" if tls is not None else "ws"
+        key = ("key given by --websocket-key" if gw.websocket_key_given
+               else f"key {gw.websocket_key}")
+        print(f"OpenDeck demo gateway websocket listening on {gw.websocket_host}:"
+              f"{gw.websocket_port} ({scheme}; {key})", flush=True)
     try:
         await stop.wait()
     finally:

@@ -18,9 +18,12 @@ _FIRMS_HERE = (Trd_Common_pb2.SecurityFirm_Unknown, Trd_Common_pb2.SecurityFirm_
 
 @handles(catalog.TRD_GET_ACC_LIST)
 def get_acc_list(gw, c, c2s, resp):
-    if c2s.userID != gw.login_user_id:
+    # 0 stands for the logged-in user: JavaScript apps have no loginUserID (InitWebSocket
+    # returns none) and send 0; whether real OpenD reads it so is not verified.
+    if c2s.userID not in (0, gw.login_user_id):
         raise Reject(f"userID {c2s.userID} is not the logged-in user "
-                     f"{gw.login_user_id} (use loginUserID from InitConnect)")
+                     f"{gw.login_user_id} (use loginUserID from InitConnect, or "
+                     "GetUserInfo's userID)")
     category = c2s.trdCategory if c2s.HasField("trdCategory") else 0
     for acc in gw.book.accounts_for(category):
         acc.fill(resp.s2c.accList.add())

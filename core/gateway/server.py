@@ -181,9 +181,9 @@ class DemoGateway(FaultsMixin):
         self._market_task = asyncio.create_task(self._market_loop(),
                                                 name=f"opendeck-gateway-market:{self.port}")
         if not is_loopback(self.host):
-            log.warning("demo gateway listening on %s, which is not a loopback address: anyone "
-                        "who can reach it can connect, with no authentication and the demo "
-                        "trade password", self.host)
+            log.warning("demo gateway: %s is not a loopback address: anyone who can reach it "
+                        "can connect, and the demo gateway has no authentication (only the "
+                        "trade password guards unlocking)", self.host)
         log.info("demo gateway listening on %s:%s (encryption %s)", self.host, self.port,
                  self.encryption)
 
@@ -220,6 +220,7 @@ class DemoGateway(FaultsMixin):
         await server.wait_closed()
         if self._ws is not None:
             await self._ws.wait_closed()
+            self._ws = None
         self._server = None
         self._signal()
         log.info("demo gateway on %s:%s stopped", self.host, self.port)
