@@ -200,6 +200,9 @@ class Market:
         self.watched: set[SecKey] = set()
         #: called with (market, now) after every step (the trading book matches there)
         self.on_step: list = []
+        self._stepped: set[SecKey] = set()
+        #: history K-line quota: code -> when it was first requested (30-day window)
+        self.history_requests: dict[SecKey, float] = {}
 
     def now(self) -> float:
         return self.clock.now()
@@ -226,6 +229,27 @@ class Market:
         self._advance(inst, self.now(), record=False)
         return inst
 
+    def current(self, key: SecKey) -> Instrument | None:
+        """The instrument as a pull sees it: the state of the last step when the market task
+        steps it (so a pull agrees with the push of that tick), brought to now otherwise."""
+        inst = self.ensure(key)
+        if inst is not None and key not in self._stepped:
+            self._advance(inst, self.now(), record=False)
+        return inst
+
+    def note_history_request(self, key: SecKey, quota: int = 300) -> bool:
+        """Count a code against the history K-line quota; False when it is used up."""
+        now = self.now()
+        for k, ts in list(self.history_requests.items()):
+            if now - ts > 30 * 86400:
+                del self.history_requests[k]
+        if key in self.history_requests:
+            return True
+        if len(self.history_requests) >= quota:
+            return False
+        self.history_requests[key] = now
+        return True
+
     def path(self, key: SecKey) -> PricePath | None:
         inst = self.ensure(key)
         return inst.path if inst is not None else None
@@ -239,6 +263,7 @@ class Market:
         self.steps += 1
         wanted = set(self.instruments) if keys is None else set(keys)
         wanted |= self.watched
+        self._stepped = wanted
         for key in wanted:
             inst = self.ensure(key)
             if inst is not None:
