@@ -131,45 +131,9 @@ NO_DISPLAY = """opendeck: no display: DISPLAY and WAYLAND_DISPLAY are unset, so 
 HEADLESS_HELP = NO_DISPLAY.split("\n", 1)[1]
 
 
-def config_dir() -> Path:
-    env = os.environ.get("OPENDECK_CONFIG_DIR")
-    if env:
-        return Path(env).expanduser()
-    from opendeck.core import config
-    return config.config_dir()
-
-
-def data_dir() -> Path:
-    env = os.environ.get("OPENDECK_DATA_DIR")
-    if env:
-        return Path(env).expanduser()
-    from opendeck.core import config
-    return config.data_dir()
-
-
-def profiles_path(args) -> Path:
-    if getattr(args, "config", None):
-        return Path(args.config).expanduser()
-    if os.environ.get("OPENDECK_CONFIG_DIR"):
-        return config_dir() / "endpoints.toml"
-    from opendeck.core import config
-    return config.default_profiles_path()
-
-
-KEEP_JOURNALS = 20  # runs whose journals are kept; older ones are deleted at start
-
-
-def new_journal_path(base: Path | None = None, keep: int = KEEP_JOURNALS) -> Path:
-    """A fresh journal file for this run; journals of all but the last ``keep`` runs go."""
-    d = (base or data_dir()) / "journal"
-    old = sorted(d.glob("run-*.sqlite"), key=lambda p: p.stat().st_mtime) if d.is_dir() else []
-    for stale in old[:max(0, len(old) - (keep - 1))]:
-        for f in (stale, stale.with_name(stale.name + "-wal"), stale.with_name(stale.name + "-shm")):
-            try:
-                f.unlink(missing_ok=True)
-            except OSError:  # in use by another OpenDeck, or read-only: keep it
-                pass
-    return d / time.strftime(f"run-%Y%m%d-%H%M%S-{os.getpid()}.sqlite")
+# where files go (OPENDECK_CONFIG_DIR / OPENDECK_DATA_DIR honoured): gui/paths.py
+from .paths import (KEEP_JOURNALS, new_journal_path, profiles_path,  # noqa: E402,F401
+                    window_settings_path)
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -276,23 +240,16 @@ async def _amain(app, args) -> int:
     else:
         path = profiles_path(args)
         first_start = not path.exists()
-        try:
-            endpoints = config.load(path)
-        except ConfigError as exc:
-            load_problem = (f"{exc}\n\nOpenDeck started with the demo gateway. A copy of your "
-                            f"file was kept as {path.name}.broken; changing the endpoints here "
-                            f"writes a new {path.name}.")
-            endpoints = [config.demo_endpoint()]
-        cdir = config_dir()
-        settings = QSettings(str(cdir / "window.ini"), QSettings.Format.IniFormat)
+        endpoints, problem, _backup = config.load_or_recover(path)
+        if problem is not None:  # it says what was kept, where the backup is, what saving does
+            load_problem = str(problem)
+        settings = QSettings(str(window_settings_path()), QSettings.Format.IniFormat)
         journal = new_journal_path()
         try:
             session = Session(endpoints, journal_path=journal)
         except ConfigError as exc:
             print(f"opendeck: {exc}; running without a journal", file=sys.stderr)
             session = Session(endpoints)
-        if load_problem and path.exists():
-            _backup_once(path)
 
     window = MainWindow(session, profiles_path=path, settings=settings,
                         save_profiles=not self_test, journal_path=journal)
@@ -334,12 +291,10 @@ async def _amain(app, args) -> int:
             return rc
         if os.environ.get("OPENDECK_TIMING"):
             print(f"window shown after {shown_ms:.0f} ms (from {since})", file=sys.stderr)
-        if first_start:
-            for ep in session.endpoints.values():
-                if ep.demo:
-                    from .widgets import spawn
-                    spawn(window.autostart(ep.id), name="first-start")
-                    break
+        # what each endpoint marks connect_on_start, with its saved subscriptions; a first
+        # start has the demo endpoint alone, marked to connect everything
+        from .widgets import spawn
+        spawn(window.restore_on_start(first_start=first_start), name="restore")
         await window.wait_closed()
         return 0
     finally:
@@ -365,21 +320,14 @@ def _freeze_after_startup(session, loop: asyncio.AbstractEventLoop) -> None:
     """
     _freeze_heap()
 
+    from opendeck.core.events import HandshakeDone
+
     def on_event(event) -> None:
-        if event.kind == "handshake":
+        if isinstance(event, HandshakeDone):
             unsubscribe()
             loop.call_later(1.0, _freeze_heap)
 
     unsubscribe = session.subscribe(on_event)
-
-
-def _backup_once(path: Path) -> None:
-    broken = path.with_name(path.name + ".broken")
-    if not broken.exists():
-        try:
-            broken.write_bytes(path.read_bytes())
-        except OSError:
-            pass
 
 
 async def until(predicate: Callable[[], bool], timeout: float, what: str,
@@ -393,7 +341,9 @@ async def until(predicate: Callable[[], bool], timeout: float, what: str,
 
 
 async def _self_test(window, session, args, shown_ms: float, since: str) -> int:
-    from .connections import DASH
+    from opendeck.core.events import ContextKind, ContextStatus
+
+    from .endpoint_panel import DASH
 
     print(f"window shown after {shown_ms:.0f} ms (from {since})", flush=True)
     timeout = float(getattr(args, "timeout", 20.0) or 20.0)
@@ -404,9 +354,10 @@ async def _self_test(window, session, args, shown_ms: float, since: str) -> int:
     step = "connecting"
     try:
         await asyncio.wait_for(window.autostart(ep_id, timeout=timeout), timeout)
-        quote, trade = panel.cards["quote"], panel.cards["trade-sec"]
+        quote, trade = panel.cards[ContextKind.QUOTE], panel.cards[ContextKind.TRADE_SEC]
         step = "the quote and trade contexts to be ready"
-        await until(lambda: quote.pill.state == "ready" and trade.pill.state == "ready",
+        await until(lambda: quote.pill.state is ContextStatus.READY
+                    and trade.pill.state is ContextStatus.READY,
                     timeout, step, deadline)
         step = "the handshake to be shown"
         await until(lambda: all(c.hs["server_ver"].text() != DASH and c.hs["conn_id"].text() != DASH
@@ -416,7 +367,7 @@ async def _self_test(window, session, args, shown_ms: float, since: str) -> int:
         if getattr(args, "screenshot", None):
             step = "a few heartbeats for the screenshot"
             try:
-                await until(lambda: len(quote.handle.conn.rtts) >= 3 and window.pushlog.model.rowCount() > 20,
+                await until(lambda: len(quote.handle.rtts) >= 3 and window.pushlog.model.rowCount() > 20,
                             min(8.0, max(0.0, deadline - time.monotonic())), step, deadline)
             except TimeoutError:
                 pass
@@ -429,7 +380,7 @@ async def _self_test(window, session, args, shown_ms: float, since: str) -> int:
                 return 1
             print(f"screenshot saved to {out}")
     except (TimeoutError, asyncio.TimeoutError):
-        errs = [f"{k}: {h.conn.last_error}" for (e, k), h in session.handles.items() if h.conn.last_error]
+        errs = [f"{h.key}: {h.last_error}" for h in session.all_handles() if h.last_error]
         print(f"self-test failed: timed out after {timeout:g} s waiting for {step}"
               + (f"; errors: {'; '.join(errs)}" if errs else ""), file=sys.stderr)
         return 1
@@ -441,6 +392,6 @@ async def _self_test(window, session, args, shown_ms: float, since: str) -> int:
     print(f"self-test ok: handshake server {hs.server_ver} conn {hs.conn_id} "
           f"(connect {hs.connect_ms:.1f} ms + InitConnect {hs.handshake_ms:.1f} ms), "
           f"{rows} push rows, {session.pushes.last_seq} pushes, "
-          f"{len(quote.handle.conn.rtts)} heartbeats, "
+          f"{len(quote.handle.rtts)} heartbeats, "
           f"{(time.perf_counter() - t0) * 1000:.0f} ms after the window was shown", flush=True)
     return 0

@@ -16,9 +16,11 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
 
 from opendeck.core import codes
 from opendeck.core.config import Endpoint
+from opendeck.core.events import ContextStatus
 
 from . import theme
-from .widgets import StateBook, paint_pill
+from .statebook import StateBook
+from .widgets import paint_pill
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SUBTITLE_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -133,7 +135,7 @@ class EndpointDelegate(QStyledItemDelegate):
         text_color = pal.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
         sub_color = text_color if selected else pal.color(QPalette.ColorRole.PlaceholderText)
         r = QRectF(opt.rect).adjusted(self.PAD + 2, self.PAD / 2, -self.PAD, -self.PAD / 2)
-        state, text = index.data(PILL_ROLE) or ("disconnected", "disconnected")
+        state, text = index.data(PILL_ROLE) or (ContextStatus.DISCONNECTED, str(ContextStatus.DISCONNECTED))
         top = QRectF(r.left(), r.top(), r.width(), r.height() / 2)
         pill_w = paint_pill(painter, top, state, text, opt.font)
         painter.save()
@@ -229,6 +231,7 @@ class EndpointDialog(QDialog):
         self._original = endpoint
         self._name_taken = name_taken or (lambda _name: False)  # session.name_taken
         self._errors: dict[str, QLabel] = {}
+        self._fields: dict[str, QWidget] = {}  # field name -> its widget (focus_field)
         outer = QVBoxLayout(self)
 
         conn_box = QGroupBox("Connection")
@@ -367,7 +370,19 @@ class EndpointDialog(QDialog):
         self._errors[field] = lab
         return lab
 
+    def focus_field(self, field: str) -> QWidget | None:
+        """Put the cursor in ``field`` (``rsa_key`` focuses the Encryption choice)."""
+        w = self._fields.get(field)
+        if field == "rsa_key":
+            w = self.encryption
+        if w is not None:
+            w.setFocus(Qt.FocusReason.OtherFocusReason)
+            if isinstance(w, QLineEdit):
+                w.selectAll()
+        return w
+
     def _row(self, form: QFormLayout, label: str, widget: QWidget, field: str) -> None:
+        self._fields[field] = widget
         box = QWidget()
         v = QVBoxLayout(box)
         v.setContentsMargins(0, 0, 0, 0)

@@ -9,284 +9,35 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import html
-import platform
 import sys
-import time
-from collections import deque
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import (QAction, QColor, QGuiApplication, QKeySequence, QShortcut,
-                           QTextCharFormat, QTextCursor)
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDockWidget, QFileDialog, QHBoxLayout,
-                               QLabel, QLineEdit, QMainWindow, QMessageBox, QPlainTextEdit,
-                               QPushButton, QSplitter, QStackedWidget, QVBoxLayout, QWidget)
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QSplitter, QStackedWidget
 
-from opendeck.core import __version__, config
-from opendeck.core.config import Endpoint
-from opendeck.core.errors import ConfigError, OpenDeckError
-from opendeck.core.session import CONTEXT_LABELS
+from opendeck.core import config
+from opendeck.core.errors import OpenDeckError
+from opendeck.core.events import (ConnState, ContextKind, EndpointsChanged, ErrorRaised, Event,
+                                  HandshakeDone, Notice, ObserverFailed, StateChanged)
 
-from . import errors, theme
-from .connections import EndpointPanel
-from .endpoints import EndpointDialog, EndpointListModel, EndpointListPanel
+from . import about, errors, paths, theme
+from .connlog import ConnectionLogDock
+from .endpoint_actions import EndpointActions
+from .endpoint_panel import EndpointPanel
+from .endpoints import EndpointListModel, EndpointListPanel
+from .notify import DropNotifier
 from .pushlog import PushLogDock
-from .widgets import StateBook, async_slot, fixed_font, running_tasks, spawn
+from .statebook import StateBook
+from .widgets import async_slot, running_tasks, spawn
 
 STATE_VERSION = 3  # bump when the dock set changes, so an old saved layout is ignored
 DEFAULT_CODES = "HK.00700, US.AAPL"
 DEFAULT_SUBTYPES = ["basic", "ticker", "orderbook"]
 
 
-class ConnectionLogDock(QDockWidget):
-    """State changes, handshakes, errors, reconnects, with timestamps (heartbeats optional).
-
-    A failure that ends in a reconnect (or a close) is one line: the error event is held for a
-    moment and folded into the state change that follows it on the same context when that
-    change's reason repeats the error. Every line is also kept (with its endpoint id) in a
-    capped deque, so the endpoint and text filters can rebuild the view at any time.
-    """
-
-    MAX_LINES = 5000
-    FOLD_WAIT_MS = 1000  # how long an error waits for the state change it may fold into
-
-    def __init__(self, session, parent=None) -> None:
-        super().__init__("Connection log", parent)
-        self.setObjectName("connectionLogDock")
-        self.session = session
-        body = QWidget(self)
-        layout = QVBoxLayout(body)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.setSpacing(4)
-        bar = QHBoxLayout()
-        self.endpoint_filter = QComboBox()
-        self.endpoint_filter.setObjectName("logEndpointFilter")
-        self.endpoint_filter.setToolTip("Only lines of this endpoint")
-        self.endpoint_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.endpoint_filter.addItem("All endpoints", None)
-        bar.addWidget(self.endpoint_filter)
-        self.text_filter = QLineEdit()
-        self.text_filter.setObjectName("logTextFilter")
-        self.text_filter.setPlaceholderText("Filter lines (text, any case)")
-        self.text_filter.setClearButtonEnabled(True)
-        self.text_filter.setMaximumWidth(320)
-        bar.addWidget(self.text_filter, 1)
-        self.heartbeats = QCheckBox("Heartbeats")
-        self.heartbeats.setObjectName("logHeartbeats")
-        self.heartbeats.setToolTip("Also log every KeepAlive round trip (missed beats are always logged)")
-        bar.addWidget(self.heartbeats)
-        self.shown_label = QLabel()
-        self.shown_label.setObjectName("logShown")
-        bar.addWidget(self.shown_label)
-        bar.addStretch(1)
-        self.clear_btn = QPushButton("Clear")
-        self.clear_btn.setObjectName("connectionLogClear")
-        bar.addWidget(self.clear_btn)
-        layout.addLayout(bar)
-        self.text = QPlainTextEdit()
-        self.text.setObjectName("connectionLog")
-        self.text.setReadOnly(True)
-        self.text.setMaximumBlockCount(self.MAX_LINES)
-        self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        self.text.setFont(fixed_font())
-        self.text.setCenterOnScroll(False)
-        layout.addWidget(self.text, 1)
-        self.clear_btn.clicked.connect(self.clear)
-        self.endpoint_filter.currentIndexChanged.connect(lambda _i: self.rebuild())
-        self.text_filter.textChanged.connect(lambda _t: self.rebuild())
-        self.setWidget(body)
-        self.lines = 0
-        # (endpoint id, line, colour) of the last MAX_LINES lines, filtered or not
-        self.entries: deque[tuple[str, str, str | None]] = deque(maxlen=self.MAX_LINES)
-        # (endpoint, context) -> (error event, endpoint name, deadline): errors waiting to fold
-        self.pending: dict[tuple[str, str], tuple[Any, str, float]] = {}
-        self.fold_timer = QTimer(self)
-        self.fold_timer.setObjectName("logFoldTimer")
-        self.fold_timer.setSingleShot(True)
-        self.fold_timer.timeout.connect(self.flush_pending)
-        self._update_shown()
-
-    # ------------------------------------------------------------------ endpoints
-    def set_endpoints(self, endpoints: dict) -> None:
-        """Keep the endpoint combo in step with the session's endpoints (kept by id)."""
-        combo = self.endpoint_filter
-        wanted = [(ep_id, ep.name) for ep_id, ep in endpoints.items()]
-        have = [(combo.itemData(i), combo.itemText(i)) for i in range(1, combo.count())]
-        if wanted == have:
-            return
-        current = combo.currentData()
-        combo.blockSignals(True)
-        try:
-            while combo.count() > 1:
-                combo.removeItem(1)
-            for ep_id, name in wanted:
-                combo.addItem(name, ep_id)
-            ix = combo.findData(current) if current is not None else 0
-            combo.setCurrentIndex(max(0, ix))
-        finally:
-            combo.blockSignals(False)
-        if current is not None and combo.currentData() != current:
-            self.rebuild()  # the filtered endpoint is gone: back to every line
-
-    # ------------------------------------------------------------------ events
-    def add(self, ev, endpoint_name: str) -> None:
-        if ev.kind == "heartbeat" and ev.data.get("rtt_ms") is not None and not self.heartbeats.isChecked():
-            return
-        key = (ev.endpoint, ev.context)
-        held = self.pending.pop(key, None)
-        if held is not None:
-            err, err_name, _deadline = held
-            folded = self._fold(err, ev)
-            if folded is not None:
-                kind, text = folded
-                where = self._where(err_name, ev.context)
-                self._write(ev.endpoint, f"{self._stamp(err.time)}  {kind:<9} {where}: {text}",
-                            theme.colors().error_text)
-                return
-            self._write_event(err, err_name)
-        if ev.kind == "error" and ev.context:
-            self.pending[key] = (ev, endpoint_name, time.monotonic() + self.FOLD_WAIT_MS / 1000)
-            if not self.fold_timer.isActive():
-                self.fold_timer.start(self.FOLD_WAIT_MS)
-            return
-        self._write_event(ev, endpoint_name)
-
-    @staticmethod
-    def _fold(err, ev) -> tuple[str, str] | None:
-        """(kind, text) of the one line for ``err`` followed by the state change ``ev``, or None
-        if they are not about the same failure."""
-        if ev.kind != "state" or ev.data.get("new") not in ("reconnecting", "closed"):
-            return None
-        reason = str(ev.data.get("reason") or "")
-        if not err.message or err.message not in reason:
-            return None
-        if ev.data["new"] == "closed":
-            return "closed", reason
-        retry = ev.data.get("retry_in")
-        if retry is not None:
-            # the core says "retry in 1.0 s: <error>": keep one countdown, the precise one
-            prefix, sep, rest = reason.partition(": ")
-            if sep and prefix.startswith("retry in ") and prefix.endswith(" s"):
-                reason = rest
-            return "reconnect", f"retry in {retry:.1f} s: {reason}"
-        return "reconnect", reason
-
-    def flush_pending(self) -> None:
-        """Write the errors whose wait is over (all of them if the window is going)."""
-        now = time.monotonic()
-        for key, (err, name, deadline) in list(self.pending.items()):
-            if deadline <= now:
-                del self.pending[key]
-                self._write_event(err, name)
-        if self.pending:
-            left = min(d for _e, _n, d in self.pending.values()) - now
-            self.fold_timer.start(max(1, int(left * 1000) + 1))
-
-    def flush_all(self) -> None:
-        for err, name, _deadline in list(self.pending.values()):
-            self._write_event(err, name)
-        self.pending.clear()
-        self.fold_timer.stop()
-
-    @staticmethod
-    def _stamp(t: float) -> str:
-        return time.strftime("%H:%M:%S", time.localtime(t)) + f".{int((t % 1) * 1000):03d}"
-
-    @staticmethod
-    def _where(endpoint_name: str, context: str, sep: str = " / ") -> str:
-        return endpoint_name + (f"{sep}{CONTEXT_LABELS.get(context, context)}" if context else "")
-
-    def _write_event(self, ev, endpoint_name: str) -> None:
-        kind = ev.kind
-        if kind == "state" and ev.data.get("new") == "reconnecting":
-            kind = "reconnect"
-        line = f"{self._stamp(ev.time)}  {kind:<9} {self._where(endpoint_name, ev.context)}: {ev.message}"
-        colour = None
-        c = theme.colors()
-        if ev.kind == "error" or (ev.kind == "heartbeat" and ev.data.get("rtt_ms") is None):
-            colour = c.error_text
-        elif kind == "reconnect":
-            colour = theme.pill_colors("reconnecting")[0]
-        elif ev.kind == "handshake":
-            colour = theme.pill_colors("ready")[0] if not c.dark else "#81c784"
-        self._write(ev.endpoint, line, colour)
-
-    def _write(self, endpoint_id: str, line: str, colour: str | None) -> None:
-        self.entries.append((endpoint_id, line, colour))
-        self.lines += 1
-        if self._matches(endpoint_id, line):
-            bar = self.text.verticalScrollBar()
-            at_bottom = bar.value() >= bar.maximum() - 2
-            self._append(line, colour)
-            if at_bottom:
-                bar.setValue(bar.maximum())
-                self.text.horizontalScrollBar().setValue(0)
-        self._update_shown()
-
-    def _append(self, line: str, colour: str | None) -> None:
-        style = "white-space:pre;" + (f"color:{colour};" if colour else "")
-        self.text.appendHtml(f'<span style="{style}">{html.escape(line)}</span>')
-
-    # ------------------------------------------------------------------ filters
-    def filtering(self) -> bool:
-        return self.endpoint_filter.currentData() is not None or bool(self.text_filter.text())
-
-    def _matches(self, endpoint_id: str, line: str) -> bool:
-        want = self.endpoint_filter.currentData()
-        if want is not None and endpoint_id != want:
-            return False
-        needle = self.text_filter.text().casefold()
-        return not needle or needle in line.casefold()
-
-    def rebuild(self) -> None:
-        """Show the kept lines that pass the filters (low rate: a rebuild is cheap)."""
-        self.text.setUpdatesEnabled(False)
-        try:
-            self.text.clear()
-            cursor = QTextCursor(self.text.document())  # 5x faster than appendHtml per line
-            cursor.beginEditBlock()
-            first = True
-            for endpoint_id, line, colour in self.entries:
-                if self._matches(endpoint_id, line):
-                    if not first:
-                        cursor.insertBlock()
-                    first = False
-                    fmt = QTextCharFormat()
-                    if colour:
-                        fmt.setForeground(QColor(colour))
-                    cursor.insertText(line, fmt)
-            cursor.endEditBlock()
-        finally:
-            self.text.setUpdatesEnabled(True)
-        bar = self.text.verticalScrollBar()
-        bar.setValue(bar.maximum())
-        self.text.horizontalScrollBar().setValue(0)
-        self._update_shown()
-
-    def _update_shown(self) -> None:
-        if self.filtering():
-            shown = sum(1 for e, line, _c in self.entries if self._matches(e, line))
-            self.shown_label.setText(f"{shown:,} of {len(self.entries):,} lines")
-        else:
-            self.shown_label.setText("")
-
-    def clear(self) -> None:
-        self.flush_all()
-        self.entries.clear()
-        self.text.clear()
-        self._update_shown()
-
-    def visible_lines(self) -> list[str]:
-        text = self.text.toPlainText()
-        return text.split("\n") if text else []
-
-    def plain_text(self) -> str:
-        return self.text.toPlainText()
-
-
-class MainWindow(QMainWindow):
+class MainWindow(EndpointActions, QMainWindow):
     """``MainWindow(session, profiles_path=..., settings=...)``; ``await window.shutdown()`` ends it."""
 
     closed = Signal()
@@ -301,9 +52,10 @@ class MainWindow(QMainWindow):
         self.save_enabled = save_profiles
         self.journal_path = journal_path
         if settings is None:  # the app's own file (OPENDECK_CONFIG_DIR honoured)
-            from .app import config_dir
-            settings = QSettings(str(config_dir() / "window.ini"), QSettings.Format.IniFormat)
+            settings = QSettings(str(paths.window_settings_path()), QSettings.Format.IniFormat)
         self.settings = settings
+        self.notifier = DropNotifier(self, enabled=_truthy(settings.value("notifyDrops", True)),
+                                     demo=_truthy(settings.value("notifyDemo", False)))
         self.book = StateBook(session)
         self.panels: dict[str, EndpointPanel] = {}
         self._dialogs: list[Any] = []
@@ -376,6 +128,10 @@ class MainWindow(QMainWindow):
         self._update_actions()
         theme.notifier().changed.connect(self._theme_changed)
 
+    def _set_notify(self, on: bool) -> None:
+        self.notifier.enabled = bool(on)
+        self.settings.setValue("notifyDrops", bool(on))
+
     def _theme_changed(self, *_: Any) -> None:
         self.update()
 
@@ -424,6 +180,11 @@ class MainWindow(QMainWindow):
           "Clear the push log view; the journal keeps everything (Ctrl+L)")
         A("reset_layout", "Reset &layout", self.reset_layout, None, "Put the docks back where they started")
         A("about", "&About OpenDeck", self.about, None, "Versions of OpenDeck and its libraries")
+        n = A("notify", "&Notify when a connection drops", self._set_notify, None,
+              "A system notification when a context drops or stops while OpenDeck is in the "
+              "background (not for the demo gateway)")
+        n.setCheckable(True)
+        n.setChecked(self.notifier.enabled)
         A("journal", "Show &journal location", self.show_journal, None)
 
     def _make_menus(self) -> None:
@@ -445,6 +206,8 @@ class MainWindow(QMainWindow):
         m.addAction(self.pushlog.toggleViewAction())
         m.addAction(self.connlog.toggleViewAction())
         m.addAction(a["reset_layout"])
+        m.addSeparator()
+        m.addAction(a["notify"])
         m = mb.addMenu("&Help")
         m.addAction(a["about"])
 
@@ -491,6 +254,7 @@ class MainWindow(QMainWindow):
         s.setValue("selected", self.current_id() or "")
         s.setValue("logHeartbeats", self.connlog.heartbeats.isChecked())
         s.setValue("rateChart", self.pushlog.rate_button.isChecked())
+        s.setValue("notifyDrops", self.notifier.enabled)
         s.sync()
 
     def reset_layout(self) -> None:
@@ -527,49 +291,58 @@ class MainWindow(QMainWindow):
         panel = self.panels.get(endpoint_id)
         if panel is None:
             panel = EndpointPanel(self.session, self.book, endpoint_id)
+            panel.edit_requested.connect(self._edit_field)
+            panel.profile_changed.connect(lambda _id: self.save_profiles())
             self.panels[endpoint_id] = panel
             self.stack.addWidget(panel)
         return panel
+
+    def _edit_field(self, endpoint_id: str, field: str) -> None:
+        self.select(endpoint_id)
+        self.edit_endpoint(field)
 
     def current_panel(self) -> EndpointPanel | None:
         w = self.stack.currentWidget()
         return w if isinstance(w, EndpointPanel) else None
 
     # ======================================================================== events
-    def _on_event(self, ev) -> None:
-        """Session listener: cheap, synchronous. Heartbeats only touch the log."""
+    def _on_event(self, ev: Event) -> None:
+        """Session listener: cheap, synchronous. Heartbeats only touch the log and their card."""
         if self.shut_down:
             return
         try:
             ep = self.session.endpoints.get(ev.endpoint)
             name = ep.name if ep is not None else (ev.endpoint or "OpenDeck")
             self.connlog.add(ev, name)
-            if ev.kind == "heartbeat":
+            if isinstance(ev, EndpointsChanged):
+                self._endpoints_changed(ev)
                 return
-            if ev.kind == "endpoints":
-                self.connlog.set_endpoints(self.session.endpoints)
-                current = self.current_id()
-                self.model.reload()  # a reset loses the current row: put it back
-                if current in self.session.endpoints and self.current_id() != current:
-                    self.select(current)
-                elif self.current_id() is None and self.model.ids():
-                    self.select(self.model.ids()[0])
-                if ev.endpoint in self.panels:
-                    if ev.endpoint in self.session.endpoints:
-                        self.panels[ev.endpoint].on_event(ev)
-                    else:
-                        self._drop_panel(ev.endpoint)
-                self._on_current_changed(self.endpoint_list.currentIndex(), None)
-                return
-            if ev.kind in ("state", "error", "log"):
+            if isinstance(ev, StateChanged | ErrorRaised | Notice | ObserverFailed):
                 self.model.refresh_states()
             panel = self.panels.get(ev.endpoint)
             if panel is not None:
                 panel.on_event(ev)
-            if ev.kind in ("state", "handshake"):
+            if isinstance(ev, StateChanged | HandshakeDone):
                 self._update_status()
+            if isinstance(ev, StateChanged):
+                self.notifier.on_state(ev, name)
         except Exception as exc:  # a bug here must be seen, not swallowed by the session
-            errors.report(exc, f"while handling the {ev.kind} event {ev.message!r}")
+            errors.report(exc, f"while handling the {ev.name} event {ev.message!r}")
+
+    def _endpoints_changed(self, ev: EndpointsChanged) -> None:
+        self.connlog.set_endpoints(self.session.endpoints)
+        current = self.current_id()
+        self.model.reload()  # a reset loses the current row: put it back
+        if current in self.session.endpoints and self.current_id() != current:
+            self.select(current)
+        elif self.current_id() is None and self.model.ids():
+            self.select(self.model.ids()[0])
+        if ev.endpoint in self.panels:
+            if ev.endpoint in self.session.endpoints:
+                self.panels[ev.endpoint].on_event(ev)
+            else:
+                self._drop_panel(ev.endpoint)
+        self._on_current_changed(self.endpoint_list.currentIndex(), None)
 
     def _drop_panel(self, endpoint_id: str) -> None:
         panel = self.panels.pop(endpoint_id, None)
@@ -592,8 +365,9 @@ class MainWindow(QMainWindow):
     def _update_status(self) -> None:
         s = self.session
         total = s.pushes.last_seq
-        ready = sum(1 for h in s.handles.values() if h.state.value == "ready")
-        opened = sum(1 for h in s.handles.values() if h.state.value != "closed")
+        hs = s.all_handles()
+        ready = sum(1 for h in hs if h.ready)
+        opened = sum(1 for h in hs if h.state is not ConnState.CLOSED)
         self.status_conn.setText(f"{ready}/{opened} contexts ready")
         # read only: the push log's 1 Hz tick is the one sampler of session.rates
         self.status_rate.setText(f"{s.rates.total:,.1f} pushes/s")
@@ -605,156 +379,6 @@ class MainWindow(QMainWindow):
             self.status_journal.setToolTip(f"Every push and event is written to {j.path}")
         else:
             self.status_journal.setText("no journal")
-
-    # ======================================================================== endpoint actions
-    def _keep(self, dlg) -> None:
-        self._dialogs.append(dlg)
-        dlg.finished.connect(lambda _r: self._dialogs.remove(dlg) if dlg in self._dialogs else None)
-
-    def new_endpoint(self) -> EndpointDialog:
-        base = "Local OpenD"
-        name, n = base, 2
-        while self.session.name_taken(name):
-            name, n = f"{base} {n}", n + 1
-        dlg = EndpointDialog(Endpoint(name=name, contexts=["quote", "trade-sec"]), "New endpoint",
-                             self, self.session.name_taken)
-        dlg.accepted.connect(lambda: self._added(dlg.endpoint()))
-        self._keep(dlg)
-        dlg.open()
-        return dlg
-
-    def _added(self, ep: Endpoint) -> None:
-        try:
-            self.session.add_endpoint(ep)
-        except ConfigError as exc:
-            errors.show_problem(self, "Cannot add the endpoint", str(exc))
-            return
-        self.save_profiles()
-        self.select(ep.id)
-
-    def edit_endpoint(self) -> EndpointDialog | None:
-        ep_id = self.current_id()
-        if ep_id is None:
-            return None
-        ep = self.session.endpoints[ep_id]
-        dlg = EndpointDialog(ep.copy(contexts=list(ep.contexts)), f"Edit {ep.name}", self,
-                             lambda name: self.session.name_taken(name, except_id=ep_id))
-        dlg.accepted.connect(lambda: self._edited(dlg.endpoint()))
-        self._keep(dlg)
-        dlg.open()
-        return dlg
-
-    def _edited(self, ep: Endpoint) -> None:
-        try:
-            self.session.update_endpoint(ep)
-        except ConfigError as exc:
-            errors.show_problem(self, "Cannot save the endpoint", str(exc))
-            return
-        self.save_profiles()
-        if any(e == ep.id and h.state.value != "closed" for (e, _k), h in self.session.handles.items()):
-            self.statusBar().showMessage("Saved. Open contexts keep their settings until you "
-                                         "disconnect and connect them again.", 8000)
-
-    def duplicate_endpoint(self) -> None:
-        ep_id = self.current_id()
-        if ep_id is None:
-            return
-        ep = self.session.endpoints[ep_id].duplicate()
-        n = 2
-        while self.session.name_taken(ep.name):
-            ep.name = f"{self.session.endpoints[ep_id].name} (copy {n})"
-            n += 1
-        self._added(ep)
-
-    def remove_endpoint(self) -> QMessageBox | None:
-        ep_id = self.current_id()
-        if ep_id is None:
-            return None
-        ep = self.session.endpoints[ep_id]
-        box = QMessageBox(QMessageBox.Icon.Question, "Remove endpoint",
-                          f"Remove {ep.name!r}? Its open connections are closed.",
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
-        box.setObjectName("removeBox")
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.accepted.connect(lambda: spawn(self._remove(ep_id), name="remove-endpoint"))
-        self._keep(box)
-        box.open()
-        return box
-
-    async def _remove(self, ep_id: str) -> None:
-        if ep_id not in self.session.endpoints:
-            return
-        await self.session.remove_endpoint(ep_id)
-        self._drop_panel(ep_id)
-        self.save_profiles()
-        ids = self.model.ids()
-        if ids:
-            self.select(ids[0])
-
-    def import_profiles(self) -> QFileDialog:
-        dlg = QFileDialog(self, "Import endpoint profiles")
-        dlg.setObjectName("importDialog")
-        dlg.setFileMode(QFileDialog.FileMode.ExistingFile)
-        dlg.setNameFilters(["OpenDeck profiles (*.toml)", "All files (*)"])
-        dlg.fileSelected.connect(self.import_file)
-        self._keep(dlg)
-        dlg.open()
-        return dlg
-
-    def import_file(self, path: str) -> int:
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-            eps = config.loads(text, path)
-        except (OSError, ConfigError) as exc:
-            errors.show_problem(self, "Import failed", str(exc))
-            return 0
-        added = 0
-        for ep in eps:
-            if ep.id in self.session.endpoints:
-                ep = ep.copy(id=Endpoint(name="x").id)
-            base, n = ep.name, 2
-            while self.session.name_taken(ep.name):
-                ep.name = f"{base} ({n})"
-                n += 1
-            try:
-                self.session.add_endpoint(ep)
-            except ConfigError as exc:
-                errors.show_problem(self, "Import: endpoint skipped", str(exc))
-                continue
-            added += 1
-        self.save_profiles()
-        self.statusBar().showMessage(f"Imported {added} endpoint(s) from {path}", 8000)
-        return added
-
-    def export_profiles(self) -> QFileDialog:
-        dlg = QFileDialog(self, "Export endpoint profiles")
-        dlg.setObjectName("exportDialog")
-        dlg.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dlg.setNameFilter("OpenDeck profiles (*.toml)")
-        dlg.setDefaultSuffix("toml")
-        dlg.selectFile("opendeck-endpoints.toml")
-        dlg.fileSelected.connect(self.export_file)
-        self._keep(dlg)
-        dlg.open()
-        return dlg
-
-    def export_file(self, path: str) -> bool:
-        try:
-            config.save(list(self.session.endpoints.values()), path)
-        except OSError as exc:
-            errors.show_problem(self, "Export failed", f"cannot write {path}: {exc.strerror or exc}")
-            return False
-        self.statusBar().showMessage(f"Exported {len(self.session.endpoints)} endpoint(s) to {path}", 8000)
-        return True
-
-    def save_profiles(self) -> None:
-        if not self.save_enabled:
-            return
-        try:
-            config.save(list(self.session.endpoints.values()), self.profiles_path)
-        except OSError as exc:
-            errors.show_problem(self, "Cannot save the endpoints",
-                                f"cannot write {self.profiles_path}: {exc.strerror or exc}")
 
     # ======================================================================== connection actions
     @async_slot()
@@ -778,27 +402,52 @@ class MainWindow(QMainWindow):
         for card in list(panel.cards.values()):
             if hasattr(card, "refresh_quota"):
                 await card.refresh_quota()
-            if hasattr(card, "load_accounts") and card.handle is not None \
-                    and card.handle.state.value == "ready":
+            if hasattr(card, "load_accounts") and card.handle is not None and card.handle.ready:
                 await card.load_accounts()
 
     async def autostart(self, endpoint_id: str, codes: str = DEFAULT_CODES,
                         subtypes: list[str] | None = None, timeout: float = 15.0) -> None:
         """Connect every context of an endpoint, subscribe a few securities and account pushes
-        (first start on the demo gateway, and the self-test)."""
+        (the self-test, and tests)."""
+        await self.restore_endpoint(endpoint_id, keys=None, subs=[(codes, subtypes or DEFAULT_SUBTYPES)],
+                                    acc_push=True, timeout=timeout)
+
+    async def restore_on_start(self, first_start: bool = False) -> None:
+        """At launch: connect what every endpoint marks ``connect_on_start`` and restore its saved
+        subscriptions and account pushes. A first start (the demo endpoint alone, marked to
+        connect everything) subscribes a few securities so there is something to watch."""
+        tasks = []
+        for ep in list(self.session.endpoints.values()):
+            if not ep.connect_on_start:
+                continue
+            subs = [(x.codes, list(x.types)) for x in ep.subscriptions]
+            if not subs and first_start and ep.demo:
+                subs = [(DEFAULT_CODES, list(DEFAULT_SUBTYPES))]
+            tasks.append(spawn(self.restore_endpoint(ep.id, list(ep.connect_on_start), subs, ep.acc_push),
+                               name=f"restore-{ep.id}"))
+        if tasks:
+            await asyncio.wait(tasks)
+
+    async def restore_endpoint(self, endpoint_id: str, keys: list[str] | None,
+                               subs: list[tuple[str, list[str]]], acc_push: bool,
+                               timeout: float = 15.0) -> None:
         panel = self.panel_for(endpoint_id)
-        self.select(endpoint_id)
-        await panel.connect_all()
-        quote = panel.cards.get("quote")
-        if quote is not None and quote.handle is not None:
-            with contextlib.suppress(OpenDeckError):
-                await quote.handle.conn.wait_ready(timeout)
-                await quote.subscribe(codes, subtypes or DEFAULT_SUBTYPES)
-        for key in ("trade-sec", "trade-future"):
+        if self.current_id() is None or keys is None:
+            self.select(endpoint_id)
+        await panel.connect_all(keys, remember=False)
+        quote = panel.cards.get(ContextKind.QUOTE)
+        if subs and quote is not None and quote.handle is not None:
+            with contextlib.suppress(OpenDeckError, TimeoutError):
+                await quote.handle.wait_ready(timeout)
+                for codes, types in subs:
+                    await quote.subscribe(codes, types, remember=False)
+        if not acc_push:
+            return
+        for key in (ContextKind.TRADE_SEC, ContextKind.TRADE_FUTURE):
             card = panel.cards.get(key)
             if card is not None and card.handle is not None:
-                with contextlib.suppress(OpenDeckError):
-                    await card.handle.conn.wait_ready(timeout)
+                with contextlib.suppress(OpenDeckError, TimeoutError):
+                    await card.handle.wait_ready(timeout)
                     if await card.load_accounts():
                         await card.sub_acc_push(None)
 
@@ -813,41 +462,10 @@ class MainWindow(QMainWindow):
 
     # ======================================================================== help
     def about(self) -> QMessageBox:
-        box = QMessageBox(self)
-        box.setObjectName("aboutBox")
-        box.setWindowTitle("About OpenDeck")
-        box.setIconPixmap(self.windowIcon().pixmap(64, 64))
-        box.setTextFormat(Qt.TextFormat.RichText)
-        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        info = versions()
-        rows = "".join(f"<tr><td>{html.escape(k)}</td><td>&nbsp;{html.escape(v)}</td></tr>"
-                       for k, v in info.items())
-        journal = str(self.session.journal.path) if self.session.journal else "off for this run"
-        paths = "".join(f"<li>{html.escape(k)}: <code>{html.escape(v)}</code></li>" for k, v in (
-            ("Profiles", str(self.profiles_path)), ("Window settings", self.settings.fileName()),
-            ("Journal", journal)))
-        box.setText(f"<h3>OpenDeck {html.escape(__version__)}</h3>"
-                    "<p>Connection manager and live push monitor for Futu / moomoo OpenD gateways.</p>"
-                    f"<table>{rows}</table><p><b>Files</b></p><ul>{paths}</ul>")
-        copy = box.addButton("Copy versions", QMessageBox.ButtonRole.ActionRole)
-        copy.setObjectName("copyVersionsButton")
-        box.addButton(QMessageBox.StandardButton.Ok)
-        text = "\n".join(f"{k}: {v}" for k, v in info.items())
-        text += f"\nProfiles: {self.profiles_path}\nJournal: {journal}"
-        copy.setToolTip("Copy the versions and paths (for a bug report) and close")
-        copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(text))
-        self._keep(box)
-        box.open()
-        return box
+        return about.about(self)
 
     def show_journal(self) -> None:
-        j = self.session.journal
-        text = (f"This run's pushes and events are written to\n{j.path}\n\nExport them from the push "
-                "log (Export JSONL / CSV).") if j else "The journal is off for this run."
-        box = QMessageBox(QMessageBox.Icon.Information, "Journal", text, QMessageBox.StandardButton.Ok, self)
-        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._keep(box)
-        box.open()
+        about.show_journal(self)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -904,6 +522,7 @@ class MainWindow(QMainWindow):
         self._unsubscribe()
         self.connlog.flush_all()
         self.pushlog.timer.stop()
+        self.notifier.close()
         self.close()
         self.closed.emit()
         if self._closed_future is not None and not self._closed_future.done():
@@ -917,27 +536,5 @@ class MainWindow(QMainWindow):
         await self._closed_future
 
 
-def versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    from PySide6 import __version__ as pyside_version
-    from PySide6.QtCore import qVersion
-
-    try:
-        qasync_version = version("qasync")  # qasync has no __version__ attribute
-    except PackageNotFoundError:  # pragma: no cover - a frozen build without metadata
-        qasync_version = "?"
-    out = {"OpenDeck": __version__, "Python": platform.python_version(),
-           "Qt": qVersion(), "PySide6": pyside_version, "qasync": qasync_version}
-    try:
-        from google.protobuf import __version__ as pb_version
-        out["protobuf"] = pb_version
-    except ImportError:  # pragma: no cover
-        out["protobuf"] = "missing"
-    try:
-        import pyqtgraph
-        out["pyqtgraph"] = pyqtgraph.__version__
-    except ImportError:  # pragma: no cover
-        out["pyqtgraph"] = "missing"
-    out["Platform"] = f"{platform.system()} {platform.release()} ({platform.machine()})"
-    return out
+def _truthy(value: Any) -> bool:
+    return str(value).strip().lower() in ("true", "1", "yes")

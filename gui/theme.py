@@ -14,6 +14,10 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
+from opendeck.core.events import ContextStatus
+
+S = ContextStatus
+
 
 @dataclass(frozen=True)
 class Colors:
@@ -31,22 +35,22 @@ class Colors:
 
 
 _PILLS_LIGHT = {
-    "ready": ("#2e7d32", "#ffffff"),
-    "connecting": ("#1565c0", "#ffffff"),
-    "handshaking": ("#1565c0", "#ffffff"),
-    "reconnecting": ("#ef6c00", "#ffffff"),
-    "closing": ("#757575", "#ffffff"),
-    "error": ("#c62828", "#ffffff"),
-    "disconnected": ("#e0e0e0", "#424242"),
+    S.READY: ("#2e7d32", "#ffffff"),
+    S.CONNECTING: ("#1565c0", "#ffffff"),
+    S.HANDSHAKING: ("#1565c0", "#ffffff"),
+    S.RECONNECTING: ("#ef6c00", "#ffffff"),
+    S.CLOSING: ("#757575", "#ffffff"),
+    S.ERROR: ("#c62828", "#ffffff"),
+    S.DISCONNECTED: ("#e0e0e0", "#424242"),
 }
 _PILLS_DARK = {
-    "ready": ("#388e3c", "#ffffff"),
-    "connecting": ("#1e88e5", "#ffffff"),
-    "handshaking": ("#1e88e5", "#ffffff"),
-    "reconnecting": ("#f57c00", "#ffffff"),
-    "closing": ("#616161", "#ffffff"),
-    "error": ("#e53935", "#ffffff"),
-    "disconnected": ("#4a4a4a", "#d0d0d0"),
+    S.READY: ("#388e3c", "#ffffff"),
+    S.CONNECTING: ("#1e88e5", "#ffffff"),
+    S.HANDSHAKING: ("#1e88e5", "#ffffff"),
+    S.RECONNECTING: ("#f57c00", "#ffffff"),
+    S.CLOSING: ("#616161", "#ffffff"),
+    S.ERROR: ("#e53935", "#ffffff"),
+    S.DISCONNECTED: ("#4a4a4a", "#d0d0d0"),
 }
 
 LIGHT = Colors(False, "#202020", "#6b6b6b", "#ffffff", "#d4d4d4", "#ffffff", "#505050",
@@ -148,5 +152,5 @@ def apply(app: QApplication) -> None:
     _apply_scheme(app)
 
 
-def pill_colors(state: str) -> tuple[str, str]:
-    return _current.pills.get(state, _current.pills["disconnected"])
+def pill_colors(status: ContextStatus) -> tuple[str, str]:
+    return _current.pills.get(status, _current.pills[S.DISCONNECTED])

@@ -14,7 +14,7 @@ from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetrics, QGuiApplic
 from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QLineEdit, QSizePolicy, QToolButton,
                                QWidget)
 
-from opendeck.core.client.connection import mask
+from opendeck.core.events import ContextStatus, mask
 
 from . import errors, theme
 
@@ -102,32 +102,30 @@ def fmt_ms(ms: float | None) -> str:
 
 # --------------------------------------------------------------------------- pills
 
-PILL_TEXT = {
-    "ready": "ready", "connecting": "connecting", "handshaking": "handshaking",
-    "reconnecting": "reconnecting", "closing": "closing", "error": "error",
-    "disconnected": "disconnected", "idle": "disconnected", "closed": "disconnected",
-}
-
-
-def pill_key(state: str) -> str:
-    return {"idle": "disconnected", "closed": "disconnected"}.get(state, state)
+def pill_status(state: ContextStatus | str) -> ContextStatus:
+    """A ContextStatus from a status (or its value: the endpoint list stores pills in roles)."""
+    try:
+        return ContextStatus(str(state))
+    except ValueError:
+        return ContextStatus.DISCONNECTED
 
 
 class StatePill(QLabel):
     """A rounded coloured label: ready / connecting / reconnecting 3 s / error / disconnected."""
 
-    def __init__(self, state: str = "disconnected", parent: QWidget | None = None) -> None:
+    def __init__(self, state: ContextStatus = ContextStatus.DISCONNECTED,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("statePill")
-        self.state = ""
+        self.state: ContextStatus | None = None
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         theme.notifier().changed.connect(self._restyle)
         self.set_state(state)
 
-    def set_state(self, state: str, text: str | None = None, tooltip: str = "") -> None:
-        key = pill_key(state)
-        label = text or PILL_TEXT.get(state, state)
+    def set_state(self, state: ContextStatus, text: str | None = None, tooltip: str = "") -> None:
+        key = pill_status(state)
+        label = text or str(key)
         changed = key != self.state
         self.state = key
         if self.text() != label:
@@ -147,9 +145,10 @@ class StatePill(QLabel):
         return QSize(max(s.width(), 64), max(s.height(), 20))
 
 
-def paint_pill(painter: QPainter, rect: QRectF, state: str, text: str, font: QFont) -> float:
+def paint_pill(painter: QPainter, rect: QRectF, state: ContextStatus | str, text: str,
+               font: QFont) -> float:
     """Paint a pill right-aligned in ``rect``; returns its width (for item delegates)."""
-    bg, fg = theme.pill_colors(pill_key(state))
+    bg, fg = theme.pill_colors(pill_status(state))
     f = QFont(font)
     f.setBold(True)
     f.setPointSizeF(max(7.0, font.pointSizeF() * 0.9))
@@ -311,79 +310,3 @@ def muted_label(text: str = "") -> QLabel:
     pal = lab.palette()
     lab.setForegroundRole(pal.ColorRole.PlaceholderText)
     return lab
-
-
-# --------------------------------------------------------------------------- state book
-
-class StateBook:
-    """Words for the pills. The states themselves come from the core
-    (``session.context_state`` / ``session.endpoint_state``); this only adds the text (with the
-    reconnect countdown) and the tooltip (with the reason)."""
-
-    def __init__(self, session) -> None:
-        self.session = session
-
-    def reason(self, endpoint_id: str, key: str) -> str:
-        """Why the context failed (its last error), or ""."""
-        h = self.session.handle(endpoint_id, key)
-        err = h.conn.last_error if h is not None else None
-        return str(err) if err else ""
-
-    def _countdown(self, endpoint_id: str, key: str | None = None) -> float | None:
-        ats = [h.conn.reconnect_at for (e, k), h in self.session.handles.items()
-               if e == endpoint_id and (key is None or k == key) and h.conn.reconnect_at is not None
-               and h.state.value == "reconnecting"]
-        return max(0.0, min(ats) - time.monotonic()) if ats else None
-
-    def context_pill(self, endpoint_id: str, key: str) -> tuple[str, str, str]:
-        state = self.session.context_state(endpoint_id, key)
-        h = self.session.handle(endpoint_id, key)
-        where = f"{h.conn.host}:{h.conn.port}" if h is not None else ""
-        text = PILL_TEXT.get(state, state)
-        if state == "reconnecting":
-            left = self._countdown(endpoint_id, key)
-            if left is not None:
-                text = f"reconnecting {left:.0f} s"
-            return state, text, self.reason(endpoint_id, key) or "reconnecting"
-        if state == "error":
-            return state, text, self.reason(endpoint_id, key) or "failed"
-        if state == "ready":
-            return state, text, f"connected to {where}"
-        if state in ("connecting", "handshaking"):
-            return state, text, f"{state} to {where}"
-        if state == "disconnected" and h is not None and h.state.value == "closing":
-            # the core counts CLOSING as disconnected; say so, or a disabled Connect is a riddle
-            return state, PILL_TEXT["closing"], f"closing the connection to {where}"
-        return state, text, "disconnected" if h is not None else "not connected"
-
-    def endpoint_pill(self, endpoint_id: str) -> tuple[str, str, str]:
-        from opendeck.core.session import CONTEXT_LABELS
-
-        ep = self.session.endpoints.get(endpoint_id)
-        if ep is None:
-            return "disconnected", "disconnected", ""
-        keys = list(dict.fromkeys(list(ep.contexts) + [k for (e, k) in self.session.handles
-                                                        if e == endpoint_id]))
-        pills = {k: self.context_pill(endpoint_id, k) for k in keys}
-        tip = "\n".join(f"{CONTEXT_LABELS.get(k, k)}: {p[1]}"
-                        + (f" \u2014 {p[2]}" if p[0] in ("error", "reconnecting") else "")
-                        for k, p in pills.items())
-        state = self.session.endpoint_state(endpoint_id)
-        text = PILL_TEXT.get(state, state)
-        if state == "reconnecting":
-            left = self._countdown(endpoint_id)
-            if left is not None:
-                text = f"reconnecting {left:.0f} s"
-        return state, text, tip
-
-    def endpoint_reason(self, endpoint_id: str) -> str:
-        """A short reason for an endpoint in error or reconnecting (the list's second line)."""
-        ep = self.session.endpoints.get(endpoint_id)
-        if ep is None or self.session.endpoint_state(endpoint_id) not in ("error", "reconnecting"):
-            return ""
-        for k in list(ep.contexts) + [k for (e, k) in self.session.handles if e == endpoint_id]:
-            if self.session.context_state(endpoint_id, k) in ("error", "reconnecting"):
-                r = self.reason(endpoint_id, k)
-                if r:
-                    return r
-        return ""

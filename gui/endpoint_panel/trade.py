@@ -1,0 +1,323 @@
+"""A trade context's card (securities or futures): accounts, unlock / lock, account pushes and a
+simulated order."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QHBoxLayout,
+                               QInputDialog, QLineEdit, QPushButton, QTableWidget, QTableWidgetItem)
+
+from opendeck.core import codes
+from opendeck.core.errors import OpenDeckError
+
+from ..widgets import async_slot, spawn
+from .card import ContextCard
+from .ui import Message, section
+
+if TYPE_CHECKING:
+    from .panel import EndpointPanel
+
+
+class TradeCard(ContextCard):
+    def __init__(self, panel: EndpointPanel, key: str) -> None:
+        super().__init__(panel, key)
+        ex = self.extra
+        ex.addWidget(section("Accounts"))
+        self.accounts = QTableWidget(0, 4)
+        self.accounts.setObjectName("accountsTable")
+        self.accounts.setHorizontalHeaderLabels(["Account", "Env", "Markets", "Type"])
+        self.accounts.verticalHeader().setVisible(False)
+        self.accounts.verticalHeader().setDefaultSectionSize(20)
+        hh = self.accounts.horizontalHeader()
+        hh.setStretchLastSection(True)
+        fm = self.accounts.fontMetrics()
+        self.accounts.setColumnWidth(0, fm.horizontalAdvance("281756478396547001") + 14)
+        self.accounts.setColumnWidth(1, fm.horizontalAdvance("REAL") + 16)
+        self.accounts.setColumnWidth(2, fm.horizontalAdvance("HK, US, HKCC") + 14)
+        self.accounts.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.accounts.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.accounts.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.accounts.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.accounts.setMinimumHeight(64)
+        self.accounts.setMaximumHeight(96)
+        ex.addWidget(self.accounts)
+        row = QHBoxLayout()
+        self.refresh_btn = QPushButton("Refresh")
+        self.refresh_btn.setObjectName("refreshAccountsButton")
+        self.refresh_btn.clicked.connect(self.on_refresh_accounts)
+        row.addWidget(self.refresh_btn)
+        self.unlock_btn = QPushButton("Unlock\u2026")
+        self.unlock_btn.setObjectName("unlockButton")
+        self.unlock_btn.setToolTip("Unlock trading; the password is asked for and never stored")
+        self.unlock_btn.clicked.connect(self.ask_password)
+        row.addWidget(self.unlock_btn)
+        self.lock_btn = QPushButton("Lock")
+        self.lock_btn.setObjectName("lockButton")
+        self.lock_btn.clicked.connect(self.on_lock)
+        row.addWidget(self.lock_btn)
+        self.push_btn = QPushButton("Subscribe pushes")
+        self.push_btn.setObjectName("accPushButton")
+        self.push_btn.setToolTip("Receive order and fill pushes for the selected accounts (all if none selected)")
+        self.push_btn.clicked.connect(self.on_sub_acc_push)
+        row.addWidget(self.push_btn)
+        row.addStretch(1)
+        ex.addLayout(row)
+        self.status = Message("tradeStatus")
+        ex.addWidget(self.status)
+
+        order = QHBoxLayout()
+        order.setSpacing(4)
+        order2 = QHBoxLayout()
+        order2.setSpacing(4)
+        self.order_acc = QComboBox()
+        self.order_acc.setObjectName("orderAccount")
+        self.order_acc.setToolTip("Simulated accounts only")
+        self.order_acc.setMinimumContentsLength(8)
+        self.order_acc.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        order.addWidget(self.order_acc, 2)
+        self.order_code = QLineEdit("HK.00700" if key == "trade-sec" else "HK.HSImain")
+        self.order_code.setObjectName("orderCode")
+        self.order_code.setMinimumWidth(70)
+        order.addWidget(self.order_code, 2)
+        self.order_side = QComboBox()
+        self.order_side.setObjectName("orderSide")
+        self.order_side.addItems(["BUY", "SELL"])
+        order2.addWidget(self.order_side)
+        self.order_qty = QDoubleSpinBox()
+        self.order_qty.setObjectName("orderQty")
+        self.order_qty.setDecimals(0)
+        self.order_qty.setRange(1, 1_000_000)
+        self.order_qty.setValue(100 if key == "trade-sec" else 1)
+        self.order_qty.setToolTip("Quantity")
+        order2.addWidget(self.order_qty, 1)
+        self.order_price = QLineEdit()
+        self.order_price.setObjectName("orderPrice")
+        self.order_price.setPlaceholderText("price")
+        self.order_price.setToolTip("Limit price; leave empty for the current price")
+        self.order_price.setMaximumWidth(90)
+        order2.addWidget(self.order_price, 1)
+        self.order_btn = QPushButton("Place")
+        self.order_btn.setObjectName("placeOrderButton")
+        self.order_btn.setToolTip("Place a simulated order (paper account)")
+        self.order_btn.clicked.connect(self.on_place_order)
+        order2.addWidget(self.order_btn)
+        ex.addWidget(section("Simulated order"))
+        ex.addLayout(order)
+        order2.addStretch(0)
+        ex.addLayout(order2)
+        ex.addStretch(1)
+        self.password_dialog: QInputDialog | None = None
+        self._acc_sig: tuple = ()
+        self.refresh_state()
+
+    # ----------------------------------------------------------------- helpers
+    def _ctx(self):
+        h = self.handle
+        if h is None or not h.ready:
+            self.status.show_text("connect this context first", error=True)
+            return None
+        return h.ctx
+
+    def selected_acc_ids(self) -> list[int]:
+        rows = sorted({i.row() for i in self.accounts.selectedItems()})
+        out = []
+        for r in rows:
+            item = self.accounts.item(r, 0)
+            if item is not None:
+                out.append(int(item.data(Qt.ItemDataRole.UserRole)))
+        return out
+
+    def refresh_accounts_table(self, force: bool = False) -> None:
+        h = self.handle
+        accs = list(h.ctx.accounts) if h is not None else []
+        sig = tuple(a["accID"] for a in accs)
+        if sig == self._acc_sig and not force:
+            return
+        self._acc_sig = sig
+        selected = set(self.selected_acc_ids())
+        self.accounts.setRowCount(len(accs))
+        current = self.order_acc.currentData()
+        self.order_acc.clear()
+        for row, a in enumerate(accs):
+            env = codes.TRD_ENVS.get(int(a.get("trdEnv", 0)), "?")
+            item = QTableWidgetItem(str(a["accID"]))
+            item.setData(Qt.ItemDataRole.UserRole, a["accID"])
+            self.accounts.setItem(row, 0, item)
+            env_item = QTableWidgetItem("SIM" if env == "SIMULATE" else env)
+            env_item.setToolTip("simulated (paper) account" if env == "SIMULATE" else "real account")
+            self.accounts.setItem(row, 1, env_item)
+            mk = ", ".join(codes.TRD_MARKET_NAMES.get(int(m), str(m))
+                           for m in a.get("trdMarketAuthList", []))
+            self.accounts.setItem(row, 2, QTableWidgetItem(mk))
+            kind = {1: "cash", 2: "margin"}.get(int(a.get("accType", 0)), "?")
+            firm = codes.SECURITY_FIRM_NAMES.get(int(a.get("securityFirm", 0) or 0), "")
+            type_item = QTableWidgetItem(kind)
+            type_item.setToolTip(f"{kind} account" + (f", {firm}" if firm else "")
+                                 + (f", card {a['cardNum']}" if a.get("cardNum") else ""))
+            self.accounts.setItem(row, 3, type_item)
+            if a["accID"] in selected:
+                self.accounts.selectRow(row)
+            if env == "SIMULATE":
+                self.order_acc.addItem(f"{a['accID']} ({mk})", a["accID"])
+        if current is not None:
+            self.order_acc.setCurrentIndex(max(0, self.order_acc.findData(current)))
+        self.update_controls(h is not None and h.ready)
+
+    def refresh_status(self) -> None:
+        h = self.handle
+        if h is None:
+            return
+        ctx = h.ctx
+        parts = ["unlocked" if ctx.unlocked else "locked"]
+        if ctx.push_acc_ids:
+            parts.append(f"pushes for {len(ctx.push_acc_ids)} account(s)")
+        if ctx.market or ctx.security_firm:
+            parts.append("filter " + " / ".join(x for x in (ctx.market, ctx.security_firm) if x))
+        if not self.status.error:
+            self.status.show_text(", ".join(parts))
+
+    # ----------------------------------------------------------------- actions
+    async def load_accounts(self) -> bool:
+        ctx = self._ctx()
+        if ctx is None:
+            return False
+        try:
+            await ctx.get_acc_list()
+        except OpenDeckError as exc:
+            self.status.show_text(f"account list failed: {exc}", error=True)
+            return False
+        self.status.error = False
+        self.refresh_accounts_table(force=True)
+        self.refresh_status()
+        return True
+
+    @async_slot()
+    async def on_refresh_accounts(self) -> None:
+        await self.load_accounts()
+
+    def ask_password(self) -> None:
+        """Ask for the trade password (non-modal open(); never stored or logged)."""
+        if self._ctx() is None:
+            return
+        dlg = QInputDialog(self)
+        dlg.setObjectName("passwordDialog")
+        dlg.setWindowTitle("Unlock trading")
+        ep = self.session.endpoints.get(self.endpoint_id)
+        dlg.setLabelText(f"Trade password for {ep.name if ep else 'this endpoint'}:")
+        dlg.setTextEchoMode(QLineEdit.EchoMode.Password)
+        dlg.setInputMode(QInputDialog.InputMode.TextInput)
+        dlg.textValueSelected.connect(self._password_given)
+        # QInputDialog emits finished *before* textValueSelected: forget it only afterwards
+        dlg.finished.connect(lambda r: self._forget_dialog(dlg, r))
+        self.password_dialog = dlg
+        dlg.open()
+
+    def _forget_dialog(self, dlg: QInputDialog, result: int) -> None:
+        if not result:
+            dlg.setTextValue("")
+        if self.password_dialog is dlg:
+            self.password_dialog = None
+        dlg.deleteLater()
+
+    def _password_given(self, password: str) -> None:
+        dlg = self.sender()
+        if isinstance(dlg, QInputDialog):
+            dlg.setTextValue("")  # no copy left in the widget
+        spawn(self.unlock(password), name="unlock")
+
+    async def unlock(self, password: str) -> bool:
+        ctx = self._ctx()
+        if ctx is None:
+            return False
+        try:
+            await ctx.unlock(password)
+        except OpenDeckError as exc:
+            self.status.show_text(f"unlock failed: {exc}", error=True)
+            return False
+        finally:
+            password = ""  # noqa: F841 - drop our reference at once
+        self.status.error = False
+        self.refresh_status()
+        return True
+
+    @async_slot()
+    async def on_lock(self) -> None:
+        ctx = self._ctx()
+        if ctx is None:
+            return
+        try:
+            await ctx.lock()
+        except OpenDeckError as exc:
+            self.status.show_text(f"lock failed: {exc}", error=True)
+            return
+        self.status.error = False
+        self.refresh_status()
+
+    @async_slot()
+    async def on_sub_acc_push(self) -> None:
+        await self.sub_acc_push(self.selected_acc_ids() or None)
+
+    async def sub_acc_push(self, acc_ids: list[int] | None = None) -> bool:
+        ctx = self._ctx()
+        if ctx is None:
+            return False
+        try:
+            ids = await ctx.sub_acc_push(acc_ids)
+        except OpenDeckError as exc:
+            self.status.show_text(f"account push subscription failed: {exc}", error=True)
+            return False
+        self.status.error = False
+        self.refresh_accounts_table()
+        self.refresh_status()
+        return bool(ids)
+
+    @async_slot()
+    async def on_place_order(self) -> None:
+        ctx = self._ctx()
+        if ctx is None:
+            return
+        acc = self.order_acc.currentData()
+        if acc is None:
+            self.status.show_text("no simulated account: refresh the account list", error=True)
+            return
+        price_text = self.order_price.text().strip()
+        try:
+            price = float(price_text) if price_text else None
+        except ValueError:
+            self.status.show_text(f"price {price_text!r} is not a number", error=True)
+            return
+        self.order_btn.setEnabled(False)
+        try:
+            res = await ctx.place_order(int(acc), self.order_code.text().strip(),
+                                        self.order_side.currentText(), self.order_qty.value(),
+                                        price, order_type="NORMAL" if price else "MARKET")
+        except OpenDeckError as exc:
+            self.status.show_text(f"order failed: {exc}", error=True)
+            return
+        finally:
+            self.order_btn.setEnabled(True)
+        self.status.show_text(f"order {res['order_id']} placed on {acc}; watch the push log "
+                              "for Trd_UpdateOrder / fills" if ctx.push_acc_ids else
+                              f"order {res['order_id']} placed on {acc}; subscribe pushes to see "
+                              "its updates")
+
+    def on_ready(self) -> None:
+        h = self.handle
+        if h is not None and not h.ctx.accounts:
+            spawn(self.load_accounts(), name="accounts")
+
+    def update_controls(self, ready: bool) -> None:
+        if not hasattr(self, "order_btn"):
+            return
+        for b in (self.refresh_btn, self.unlock_btn, self.lock_btn, self.push_btn):
+            b.setEnabled(ready)
+        self.order_btn.setEnabled(ready and self.order_acc.count() > 0)
+
+    def tick(self) -> None:
+        super().tick()
+        self.refresh_accounts_table()
+        self.refresh_status()
+
+

@@ -1,0 +1,68 @@
+"""Small pieces the endpoint panel's cards share: labels, compact forms, an inline message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFormLayout, QLabel
+
+from .. import theme
+
+DASH = "\u2014"
+
+
+def bold(label: QLabel, scale: float = 1.0) -> QLabel:
+    f = label.font()
+    f.setBold(True)
+    if scale != 1.0:
+        f.setPointSizeF(f.pointSizeF() * scale)
+    label.setFont(f)
+    return label
+
+
+def value_label(name: str) -> QLabel:
+    lab = QLabel(DASH)
+    lab.setObjectName(name)
+    lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return lab
+
+
+def section(title: str) -> QLabel:
+    lab = QLabel(title)
+    bold(lab)
+    return lab
+
+
+def compact_form() -> QFormLayout:
+    form = QFormLayout()
+    form.setContentsMargins(0, 0, 0, 0)
+    form.setHorizontalSpacing(10)
+    form.setVerticalSpacing(3)
+    form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
+    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    return form
+
+
+class Message(QLabel):
+    """An inline status line: muted for information, red for problems."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.setObjectName(name)
+        self.setWordWrap(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error = False
+        theme.notifier().changed.connect(self._style)
+
+    def show_text(self, text: str, error: bool = False) -> None:
+        self.error = error
+        self.setText(text)
+        self.setToolTip(text if len(text) > 80 else "")
+        self._style()
+
+    def _style(self, *_: Any) -> None:
+        c = theme.colors()
+        self.setStyleSheet(f"color: {c.error_text if self.error else c.muted};")
+
+
