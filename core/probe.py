@@ -63,8 +63,11 @@ class _Printer:
         self.beats = 0
         self.done = asyncio.Event()
         self.closed = asyncio.Event()
+        self.gone = False  # stdout was closed by its reader
 
     def emit(self, obj: dict[str, Any], text: str) -> None:
+        if self.gone:
+            return
         try:
             if self.as_json:
                 print(json.dumps(safe_ids(obj), ensure_ascii=False), flush=True)
@@ -72,7 +75,8 @@ class _Printer:
                 print(f"{time.strftime('%H:%M:%S')} {obj['event']:<10} {text}", flush=True)
         except BrokenPipeError:  # `probe --json | head -1`: the reader left; so do we, quietly
             _quiet_stdout()
-            raise SystemExit(0) from None
+            self.gone = True
+            self.done.set()
 
     def emit_event(self, ev: Event) -> None:
         self.emit(ev.to_json(), ev.message)
@@ -129,17 +133,28 @@ JS_SAFE = 2 ** 53
 
 
 def safe_ids(obj: Any) -> Any:
-    """Integers JavaScript (and older jq) would round, as strings: account, order and
-    connection ids are 64-bit on the wire."""
+    """Ids as strings: account, order, deal and connection ids are 64-bit on the wire and
+    JavaScript (and older jq) round integers past 2**53. Every int under a key that names an
+    id (``accID``, ``orderID``, ``conn_id``) is a string, whatever its size, so a reader sees
+    one type; any other integer that large is a string too."""
     if isinstance(obj, bool):
         return obj
     if isinstance(obj, int):
         return str(obj) if abs(obj) >= JS_SAFE else obj
     if isinstance(obj, dict):
-        return {k: safe_ids(v) for k, v in obj.items()}
+        return {k: (str(v) if isinstance(v, int) and not isinstance(v, bool) and _is_id(k)
+                    else safe_ids(v)) for k, v in obj.items()}
     if isinstance(obj, list):
         return [safe_ids(v) for v in obj]
     return obj
+
+
+_ID_KEYS = frozenset({"conn_id", "login_user_id", "acc_id", "order_id", "fill_id", "user_id"})
+
+
+def _is_id(key: str) -> bool:
+    """accID, orderID, fillID, connID, userID ... (the wire's 64-bit ids; not proto_id)."""
+    return key.endswith("ID") or key in _ID_KEYS
 
 
 def _quiet_stdout() -> None:
@@ -220,6 +235,8 @@ async def _session(args, conn: Connection, out: _Printer, secs, types) -> int:
         if accs:
             await ctx.sub_acc_push()
     out.check()
+    if out.gone:
+        return 0
     closed = asyncio.ensure_future(out.closed.wait())
     waiter = asyncio.ensure_future(out.done.wait())
     try:

@@ -74,5 +74,5 @@ class KeyStore:
         if kr is not None:
             try:
                 kr.delete_password(SERVICE, f"websocket:{endpoint_id}")
-            except Exception:  # noqa: BLE001 - nothing stored is fine
-                pass
+            except Exception as exc:  # noqa: BLE001 - nothing stored is fine
+                log.debug("no key to forget in the OS keyring (%s)", type(exc).__name__)

@@ -102,7 +102,8 @@ def test_probe_trade_contexts():
             r = probe(f"127.0.0.1:{port}", "--context", ctx, "--json")
             assert r.returncode == 0, r.stderr
             accs = next(e for e in events(r.stdout) if e["event"] == "accounts")["accounts"]
-            assert accs and all(isinstance(a["accID"], int) for a in accs)
+            # 64-bit ids are strings in JSON, so JavaScript and jq keep them exact
+            assert accs and all(isinstance(a["accID"], str) and a["accID"].isdigit() for a in accs)
     finally:
         assert stop(gw) == 0
 
@@ -180,3 +181,25 @@ def test_probe_timeout_bounds_requests_after_the_handshake():
         loop.call_soon_threadsafe(box["stop"].set)
         thread.join(15)
         loop.close()
+
+
+def test_probe_json_events_carry_ts_and_exit_quietly_on_a_closed_pipe():
+    gw, port = start_gateway()
+    try:
+        cmd = " ".join([*OPENDECK, "probe", f"127.0.0.1:{port}", "--subscribe", "HK.00700",
+                        "--pushes", "50", "--json", "--timeout", "20"])
+        r = subprocess.run(f"{cmd} | head -1", shell=True, capture_output=True, text=True, timeout=60)
+        first = json.loads(r.stdout)
+        assert first["event"] == "state" and first["ts"].endswith("Z") and "T" in first["ts"]
+        assert "Traceback" not in r.stderr and "BrokenPipe" not in r.stderr, r.stderr
+    finally:
+        assert stop(gw) == 0
+
+
+def test_every_error_event_has_a_type():
+    gw, port = start_gateway()
+    assert stop(gw) == 0  # a refused port: the error line must still be typed
+    r = probe(f"127.0.0.1:{port}", "--json", "--timeout", "5")
+    assert r.returncode == 2
+    errors = [e for e in events(r.stdout) if e["event"] == "error"]
+    assert errors and all(e.get("type") for e in errors)

@@ -135,3 +135,14 @@ def test_our_own_reading_pause_never_trips_detection():
     assert not lv.dead(1000.0)
     lv.hold(False, 1000.0)
     assert not lv.dead(1014.0) and lv.dead(1015.0)
+
+
+def test_identical_errors_are_folded_within_the_window():
+    from opendeck.core.client.policy import ErrorFolder
+    f = ErrorFolder(window=1.0)
+    key = ("ProtocolError", "bad magic")
+    assert f.offer(key, 0.0) is True
+    assert [f.offer(key, t / 10) for t in range(1, 10)] == [False] * 9
+    assert f.take(key) == 9 and f.take(key) == 0
+    assert f.offer(key, 1.5) is True  # a new window
+    assert f.offer(("ProtocolError", "other"), 1.6) is True  # another text is its own error

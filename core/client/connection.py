@@ -31,11 +31,22 @@ from google.protobuf.message import Message
 from .. import catalog
 from ..channel import Packet, decode_message
 from ..cipher import RsaCipher
-from ..errors import ConnectionLost, NotConnected, OpenDeckError, RequestTimeout, TransportError
-from ..events import (ConnState, ContextKind, ErrorRaised, Event, HandshakeDone, HandshakeInfo,
-                      Heartbeat, ObserverFailed, StateChanged, mask)
+from ..errors import (ConnectionLost, NotConnected, OpenDeckError, RequestTimeout, TransportError,
+                      is_permanent)
+from ..events import (
+    ConnState,
+    ContextKind,
+    ErrorRaised,
+    Event,
+    HandshakeDone,
+    HandshakeInfo,
+    Heartbeat,
+    ObserverFailed,
+    StateChanged,
+    mask,
+)
 from . import protocol as P
-from .policy import Backoff, IllegalTransition
+from .policy import Backoff, ErrorFolder, IllegalTransition
 from .protocol import ClientInfo, ClientProtocol, check_reply, next_serial
 from .tcp import TcpSteps
 
@@ -45,7 +56,6 @@ State = ConnState  # the name the rest of the code and the tests grew up with
 __all__ = ["ClientInfo", "Connection", "ConnectionListener", "HandshakeInfo", "NullListener",
            "State", "mask", "next_serial"]
 
-ERROR_FOLD_S = 1.0  # identical errors within this window are folded into one event
 
 
 class ConnectionListener(Protocol):
@@ -132,7 +142,7 @@ class Connection:
         self._wake = asyncio.Event()
         self._paused = False
         self._reconnected = False
-        self._fold: dict[tuple[str, str], list] = {}  # (type, text) -> [last emit, folded]
+        self._folder = ErrorFolder()
 
     # ------------------------------------------------------------------ public API
     @property
@@ -397,7 +407,7 @@ class Connection:
     def _tell(self, event: Event) -> None:
         try:
             self.listener.on_event(self, event)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             if isinstance(event, ObserverFailed):
                 log.exception("%s: observer failed on its own failure report", self.label)
                 return
@@ -411,26 +421,18 @@ class Connection:
                                   error_type=type(exc).__name__, text=str(exc), traceback=tb))
 
     def _report(self, error: OpenDeckError) -> None:
-        """An error event; identical ones within ERROR_FOLD_S are folded into one count."""
+        """An error event; identical ones within a second are folded into one count."""
         key = (type(error).__name__, str(error))
-        now = time.monotonic()
-        slot = self._fold.get(key)
-        if slot is not None and now - slot[0] < ERROR_FOLD_S:
-            slot[1] += 1
-            if slot[1] == 1 and self._loop is not None:
-                self._loop.call_later(ERROR_FOLD_S, self._unfold, key)
-            return
-        if len(self._fold) > 64:
-            self._fold.clear()
-        self._fold[key] = [now, 0]
-        self._tell(ErrorRaised.of(error, endpoint=self.endpoint, context=self.context))
+        if self._folder.offer(key, time.monotonic()):
+            self._tell(ErrorRaised.of(error, endpoint=self.endpoint, context=self.context))
+        elif self._folder.first_fold(key) and self._loop is not None:
+            self._loop.call_later(self._folder.window, self._unfold, key, is_permanent(error))
 
-    def _unfold(self, key: tuple[str, str]) -> None:
-        slot = self._fold.pop(key, None)
-        if slot and slot[1]:
+    def _unfold(self, key: tuple[str, str], permanent: bool) -> None:
+        count = self._folder.take(key)
+        if count:
             self._tell(ErrorRaised(endpoint=self.endpoint, context=self.context, error_type=key[0],
-                                   text=key[1], count=slot[1],
-                                   permanent=False))
+                                   text=key[1], count=count, permanent=permanent))
 
     def _fail_waiters(self, error: OpenDeckError) -> None:
         for fut in self._ready_waiters:
@@ -504,7 +506,7 @@ class Connection:
                 self._stream_done = loop.create_future()
                 if self._paused and stream.transport is not None:
                     stream.transport.pause_reading()
-                self._apply(lambda: proto.connection_made(loop.time(), (loop.time() - t0) * 1000.0))
+                self._apply(lambda t0=t0: proto.connection_made(loop.time(), (loop.time() - t0) * 1000.0))
                 await self._stream_done
                 self._close_stream()
             state = proto.state
@@ -521,10 +523,3 @@ class Connection:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), delay)
 
-
-def _as_lost(exc: BaseException | None, label: str) -> OpenDeckError:
-    if isinstance(exc, OpenDeckError):
-        return exc
-    if isinstance(exc, OSError):
-        return ConnectionLost(f"{label}: {exc.strerror or exc}")
-    return ConnectionLost(f"{label}: {exc!r}" if exc else f"{label}: connection ended")

@@ -110,8 +110,16 @@ class Liveness:
     pause in reading that we made ourselves (backpressure): :meth:`hold`.
     """
 
-    __slots__ = ("period", "dead_after", "next_beat", "last_rx", "outstanding", "missed",
-                 "missed_total", "held")
+    __slots__ = (
+        "dead_after",
+        "held",
+        "last_rx",
+        "missed",
+        "missed_total",
+        "next_beat",
+        "outstanding",
+        "period",
+    )
 
     def __init__(self, interval: float, now: float, missed_limit: int = 3) -> None:
         self.period = interval / 2.0
@@ -165,3 +173,40 @@ class Liveness:
 
     def deadline(self) -> float:
         return min(self.next_beat, self.last_rx + self.dead_after)
+
+
+class ErrorFolder:
+    """Identical errors (same type and text) within ``window`` seconds become one event.
+
+    :meth:`offer` says whether to emit now; a folded one is counted, and :meth:`take` returns
+    (and clears) the count so the caller can emit "the same error, N more times" once the
+    window has passed. A gateway that sends garbage 300,000 times makes a few events, not
+    300,000.
+    """
+
+    __slots__ = ("window", "max_keys", "_slots")
+
+    def __init__(self, window: float = 1.0, max_keys: int = 64) -> None:
+        self.window = window
+        self.max_keys = max_keys
+        self._slots: dict[tuple[str, str], list] = {}  # key -> [emitted at, folded count]
+
+    def offer(self, key: tuple[str, str], now: float) -> bool:
+        """True: emit this one now. False: folded (the first fold of a window returns False
+        with a count of 1; schedule :meth:`take` after ``window``)."""
+        slot = self._slots.get(key)
+        if slot is not None and now - slot[0] < self.window:
+            slot[1] += 1
+            return False
+        if len(self._slots) >= self.max_keys:
+            self._slots.clear()
+        self._slots[key] = [now, 0]
+        return True
+
+    def first_fold(self, key: tuple[str, str]) -> bool:
+        slot = self._slots.get(key)
+        return slot is not None and slot[1] == 1
+
+    def take(self, key: tuple[str, str]) -> int:
+        slot = self._slots.pop(key, None)
+        return slot[1] if slot else 0

@@ -34,8 +34,7 @@ from websockets.uri import parse_uri
 
 from .. import catalog, wsframe
 from ..channel import Packet
-from ..errors import (ConnectionLost, HandshakeError, KeyRefused, OpenDeckError, RequestError,
-                      TransportError)
+from ..errors import ConnectionLost, HandshakeError, KeyRefused, OpenDeckError, RequestError, TransportError
 from ..events import HandshakeInfo, Transport
 from .connection import Connection, _Stream
 
@@ -125,7 +124,7 @@ class WsSteps:
         init = self._init
         return HandshakeInfo(
             server_ver=0, login_user_id=resp.s2c.userID, conn_id=init.connID,
-            keepalive_interval=max(1, int(round(self.heartbeat_interval_s))),
+            keepalive_interval=max(1, round(self.heartbeat_interval_s)),
             encryption="tls" if self.tls else "none", aes_key="", aes_iv="",
             user_attribution=resp.s2c.userAttribution, connect_ms=0.0, handshake_ms=0.0,
             transport=self.transport, server_time=init.serverTime,
