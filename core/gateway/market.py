@@ -213,7 +213,7 @@ class Market:
         return self.universe.spec(key)
 
     def get(self, key: SecKey) -> Instrument | None:
-        return self.ensure(key)
+        return self.current(key)
 
     def ensure(self, key: SecKey) -> Instrument | None:
         """The instrument of a universe code, brought to the demo clock's now; None for a code

@@ -85,6 +85,21 @@ class DemoClock:
         return self.start + (self._wall() - self._wall0)
 
 
+class ManualClock(DemoClock):
+    """A demo clock that moves only when told (tests; a frozen market still pushes)."""
+
+    def __init__(self, start: float) -> None:
+        self.start = start
+        self.t = start
+
+    def now(self) -> float:
+        return self.t
+
+    def advance(self, seconds: float) -> float:
+        self.t += seconds
+        return self.t
+
+
 @dataclass(frozen=True)
 class DayBar:
     day: _dt.date

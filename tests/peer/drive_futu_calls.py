@@ -192,6 +192,8 @@ def run_trade(ft, args) -> None:
              trd_env=real)
         call(ft, "cancel_order", ctx.modify_order, ft.ModifyOrderOp.CANCEL, rest_id, 0, 0,
              trd_env=real)
+        call(ft, "order_list_query_cancelled", ctx.order_list_query, order_id=rest_id,
+             trd_env=real)
         ret, data = call(ft, "place_order_marketable", ctx.place_order,
                          price=round(last * 1.05, 1), qty=100, code="HK.00700",
                          trd_side=ft.TrdSide.BUY, trd_env=real)
