@@ -19,17 +19,26 @@ import time
 import pytest
 import pytest_asyncio
 from Crypto.PublicKey import RSA
-
 from opendeck.core import catalog
 from opendeck.core.channel import Channel, Packet, decode_message, encode_message
 from opendeck.core.cipher import RsaCipher, aes_for, password_md5
 from opendeck.core.errors import BadMagicError, ChecksumError
 from opendeck.core.gateway import DemoGateway, dispatch
 from opendeck.core.gateway.server import DEMO_USER_ID
-from opendeck.core.pb import (GetGlobalState_pb2, GetUserInfo_pb2, InitConnect_pb2,
-                              KeepAlive_pb2, Qot_GetBasicQot_pb2, Qot_GetSubInfo_pb2,
-                              Qot_RegQotPush_pb2, Qot_Sub_pb2, Trd_GetAccList_pb2,
-                              Trd_PlaceOrder_pb2, Trd_SubAccPush_pb2, Trd_UnlockTrade_pb2)
+from opendeck.core.pb import (
+    GetGlobalState_pb2,
+    GetUserInfo_pb2,
+    InitConnect_pb2,
+    KeepAlive_pb2,
+    Qot_GetBasicQot_pb2,
+    Qot_GetSubInfo_pb2,
+    Qot_RegQotPush_pb2,
+    Qot_Sub_pb2,
+    Trd_GetAccList_pb2,
+    Trd_PlaceOrder_pb2,
+    Trd_SubAccPush_pb2,
+    Trd_UnlockTrade_pb2,
+)
 from opendeck.core.wire import FMT_JSON, FMT_PROTOBUF, HEADER_SIZE, MAGIC
 
 TIMEOUT = 5.0
@@ -655,8 +664,11 @@ async def test_knob_stall_and_resume(gateway, clients):
     await c.request(catalog.QOT_SUB, qot_sub([TENCENT], [SUB_BASIC], first=False))
     gateway.stall()
     assert gateway.stalled
-    serial = c.send(catalog.KEEP_ALIVE, keep_alive())
+    # pushes written just before the stall may still be on their way: take them in first
+    sent = gateway.stats.pushes_sent
+    await c.wait_packet(lambda p: len(c.pushes(3005)) >= sent)
     mark = len(c.packets)
+    serial = c.send(catalog.KEEP_ALIVE, keep_alive())
     with pytest.raises(TimeoutError):  # nothing at all while stalled: no reply, no push
         await c.wait_packet(lambda p: True, start=mark, timeout=0.3)
     gateway.resume()

@@ -87,7 +87,7 @@ def _peer_text(peer) -> str:
 
 
 class TcpLink:
-    __slots__ = ("writer", "peer")
+    __slots__ = ("peer", "writer")
 
     def __init__(self, writer: asyncio.StreamWriter) -> None:
         self.writer = writer
@@ -124,10 +124,27 @@ class TcpLink:
 class ClientState:
     """One connection's state. ``channel`` is set for TCP only (framing and ciphers)."""
 
-    __slots__ = ("link", "channel", "transport", "conn_id", "ready", "push_fmt",
-                 "recv_notify", "client_id", "client_ver", "subs", "rehab_types", "acc_push",
-                 "out", "close_after", "closing", "task", "notify_due", "last_in",
-                 "pending_bytes")
+    __slots__ = (
+        "acc_push",
+        "channel",
+        "client_id",
+        "client_ver",
+        "close_after",
+        "closing",
+        "conn_id",
+        "last_in",
+        "link",
+        "notify_due",
+        "out",
+        "pending_bytes",
+        "push_fmt",
+        "ready",
+        "recv_notify",
+        "rehab_types",
+        "subs",
+        "task",
+        "transport",
+    )
 
     def __init__(self, link: Link, *, rsa: RsaCipher | None = None, transport: str = TCP,
                  max_body: int | None = None) -> None:

@@ -9,7 +9,7 @@ How to add a handler (a new proto the demo gateway answers):
 2. ``raise Reject("what is wrong and what to do")`` answers retType -1 with that text.
 3. Return None, or a callable run right after the reply is queued (pushes that must follow
    the reply, e.g. an order update after PlaceOrder).
-4. Add the module to ``HANDLER_MODULES`` at the end of this file so it is imported.
+4. Add the module to the import line at the end of this file, the one list of them.
 """
 
 from __future__ import annotations
@@ -157,7 +157,5 @@ def _bad_init_connect(gw: DemoGateway, c: ClientState, pkt: Packet, fmt: int,
     log.info("connection %s: %s", c.peer, msg)
 
 
-# The handler modules: importing one registers its handlers. Keep this the one list.
-HANDLER_MODULES = ("handlers_system", "handlers_quote", "handlers_trade")
-
-from . import handlers_quote, handlers_system, handlers_trade  # noqa: E402,F401
+# The handler modules, the one list of them: importing a module registers its handlers.
+from . import handlers_quote, handlers_system, handlers_trade  # noqa: F401

@@ -36,11 +36,11 @@ def unlock_trade(gw, c, c2s, resp):
                      "(the demo accounts are FutuSecurities, 1)")
     if not c2s.unlock:
         gw.book.unlocked = False
-        return None
+        return
     if c2s.pwdMD5.lower() != password_md5(gw.trade_password):
         raise Reject("wrong trade password")
     gw.book.unlocked = True
-    return None
+    return
 
 
 @handles(catalog.TRD_SUB_ACC_PUSH)

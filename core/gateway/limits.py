@@ -11,9 +11,9 @@ the CLI can set them:
   own hard cap, far above it, still closes the stream).
 * ``max_list_len`` -- any repeated field of a request longer than this is answered
   retType -1 before a handler (and so any table) sees it.
-* ``max_pending_replies`` -- bytes of replies a connection may leave undrained; past it
-  the gateway stops reading that connection until they drain, and drops it after
-  ``DemoGateway.drain_timeout``.
+* ``max_pending_replies`` -- replies to one read are built and written in chunks of about
+  this many bytes, each drained before the next packet is handled: a connection that does
+  not read its replies is not read either, and is dropped after ``DemoGateway.drain_timeout``.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ DEFAULT_HANDSHAKE_TIMEOUT = 10.0
 DEFAULT_IDLE_FACTOR = 3.0
 DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024
 DEFAULT_MAX_LIST_LEN = 2048
-DEFAULT_MAX_PENDING_REPLIES = 4 * 1024 * 1024
+DEFAULT_MAX_PENDING_REPLIES = 256 * 1024
 
 
 @dataclass

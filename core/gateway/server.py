@@ -30,7 +30,7 @@ market.py           the synthetic market;  trading.py: accounts, orders, fills
 Design notes
 ------------
 * One handler task per connection reads, decodes and answers; the replies to one read go out
-  in batches of at most ``REPLY_CHUNK`` bytes, each drained before more packets are handled,
+  in chunks of ``limits.max_pending_replies`` bytes, each drained before more packets are handled,
   so a client that does not read its replies stops being read (and is dropped after
   :attr:`DemoGateway.drain_timeout`).
 * One market task drives every connection: each tick it steps the synthetic market, encodes
@@ -73,8 +73,6 @@ DEMO_USER_ID = 10086001
 DEFAULT_QUOTA = 1000
 READ_SIZE = 256 * 1024
 MAX_PUSH_BUFFER = 4 * 1024 * 1024
-#: replies to one read are written and drained in chunks of about this size
-REPLY_CHUNK = 256 * 1024
 
 __all__ = ["DEMO_USER_ID", "ClientInfo", "DemoGateway", "GatewayStats", "new_conn_id"]
 
@@ -150,6 +148,9 @@ class DemoGateway(FaultsMixin):
         #: orderID -> pending fill timer
         self.fill_timers: dict[int, asyncio.TimerHandle] = {}
         self.refusals = FoldedLog(log, 1.0)
+        self.accept_errors = FoldedLog(log, 1.0)
+        self._listen_fds: set[int] = set()
+        self._loop_handler = None
         self._server: asyncio.base_events.Server | None = None
         self._market_task: asyncio.Task | None = None
         self._stopping = False
@@ -178,6 +179,7 @@ class DemoGateway(FaultsMixin):
                 await self._server.wait_closed()
                 self._server = None
                 raise
+        self._filter_accept_errors()
         self._market_task = asyncio.create_task(self._market_loop(),
                                                 name=f"opendeck-gateway-market:{self.port}")
         if not is_loopback(self.host):
@@ -193,6 +195,7 @@ class DemoGateway(FaultsMixin):
         if server is None:
             return
         self._stopping = True
+        self._unfilter_accept_errors()
         server.close()
         if self._ws is not None:
             self._ws.close()
@@ -347,7 +350,7 @@ class DemoGateway(FaultsMixin):
                 break
             for i in range(before, len(out)):
                 size += len(out[i])
-            if size >= REPLY_CHUNK:
+            if size >= self.limits.max_pending_replies:
                 if not await self._flush(c, out):
                     return False
                 out, size = [], 0
@@ -371,6 +374,45 @@ class DemoGateway(FaultsMixin):
                      c.peer, self.drain_timeout)
             return False
         return True
+
+    def _filter_accept_errors(self) -> None:
+        """Fold asyncio's "accept() out of system resource" reports for our listening
+        sockets (at the fd limit asyncio reports one per attempt, with a traceback each)
+        into one log line per second with a count; everything else goes on to the handler
+        that was there before."""
+        loop = asyncio.get_running_loop()
+        socks = list(self._server.sockets)
+        if self._ws is not None:
+            socks += self._ws.sockets
+        self._listen_fds = {s.fileno() for s in socks}
+        previous = loop.get_exception_handler()
+
+        def handler(loop, context) -> None:
+            sock = context.get("socket")
+            if (sock is not None and self._listen_fds
+                    and str(context.get("message", "")).startswith("socket.accept()")
+                    and sock.fileno() in self._listen_fds):
+                self.counters.accept_errors += 1
+                self.accept_errors.report(
+                    f"demo gateway cannot accept connections: {context.get('exception')}; "
+                    "new clients wait in the backlog until descriptors are free")
+                return
+            if previous is not None:
+                previous(loop, context)
+            else:
+                loop.default_exception_handler(context)
+        self._loop_handler = (handler, previous)
+        loop.set_exception_handler(handler)
+
+    def _unfilter_accept_errors(self) -> None:
+        self._listen_fds = set()  # a handler left in a chain passes everything on
+        if self._loop_handler is None:
+            return
+        handler, previous = self._loop_handler
+        self._loop_handler = None
+        loop = asyncio.get_running_loop()
+        if loop.get_exception_handler() is handler:
+            loop.set_exception_handler(previous)
 
     # -- the TCP port ------------------------------------------------------------------------
 

@@ -34,6 +34,7 @@ class GatewayStats:
     timeouts: int = 0
     slow_clients_dropped: int = 0
     requests_too_large: int = 0
+    accept_errors: int = 0
 
     def as_dict(self) -> dict:
         return asdict(self)

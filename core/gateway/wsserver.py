@@ -25,6 +25,7 @@ import time
 from collections import deque
 from http import HTTPStatus
 
+from google.protobuf.message import DecodeError as PbDecodeError
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
@@ -47,7 +48,7 @@ class WsLink:
     """Frames queued for one WebSocket connection and the task that sends them, one
     message each. ``write`` never blocks; ``drain`` waits until the queue is sent."""
 
-    __slots__ = ("ws", "peer", "_queue", "_queued", "_wake", "_idle", "_closed", "_sender")
+    __slots__ = ("_closed", "_idle", "_queue", "_queued", "_sender", "_wake", "peer", "ws")
 
     def __init__(self, ws: ServerConnection) -> None:
         self.ws = ws
@@ -144,6 +145,10 @@ class WebSocketPort:
             close_timeout=5, logger=logging.getLogger("opendeck.gateway.websocket"))
         sock = self._server.sockets[0].getsockname()
         self.host, gw.websocket_port = sock[0], sock[1]
+
+    @property
+    def sockets(self) -> list:
+        return list(self._server.sockets) if self._server is not None else []
 
     def close(self) -> None:
         if self._server is not None:
@@ -251,7 +256,7 @@ class WebSocketPort:
             return True
         try:
             login = InitWebSocket_pb2.Request.FromString(req.body)
-        except Exception:
+        except PbDecodeError:
             login = None
         if login is None or login.c2s.websocketKey.lower() != self._key_md5:
             gw.counters.handshakes_failed += 1

@@ -5,11 +5,16 @@ from __future__ import annotations
 import struct
 
 import pytest
-
 from opendeck.core import wsframe
 from opendeck.core.errors import ProtocolError
-from opendeck.core.wsframe import (BadErrmsgError, BadSignError, MessageTooLargeError,
-                                   ShortMessageError, TextMessageError, UnknownSectionError)
+from opendeck.core.wsframe import (
+    BadErrmsgError,
+    BadSignError,
+    MessageTooLargeError,
+    ShortMessageError,
+    TextMessageError,
+    UnknownSectionError,
+)
 
 
 def test_request_layout_is_the_sdk_capture():

@@ -7,17 +7,25 @@ import asyncio
 
 import pytest
 import pytest_asyncio
+from opendeck.core import catalog, wsframe
+from opendeck.core.cipher import password_md5
+from opendeck.core.gateway import DemoGateway
+from opendeck.core.gateway.limits import Limits
+from opendeck.core.pb import (
+    GetGlobalState_pb2,
+    InitWebSocket_pb2,
+    KeepAlive_pb2,
+    Notify_pb2,
+    Qot_Sub_pb2,
+    Trd_GetAccList_pb2,
+    Trd_PlaceOrder_pb2,
+    Trd_SubAccPush_pb2,
+    Trd_UnlockTrade_pb2,
+    Trd_UpdateOrder_pb2,
+)
 from test_gateway import RawClient  # the raw TCP client of tests/test_gateway.py
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
-
-from opendeck.core import catalog, wsframe
-from opendeck.core.gateway import DemoGateway
-from opendeck.core.gateway.limits import Limits
-from opendeck.core.pb import (GetGlobalState_pb2, InitWebSocket_pb2, KeepAlive_pb2,
-                              Notify_pb2, Qot_Sub_pb2, Trd_GetAccList_pb2, Trd_PlaceOrder_pb2,
-                              Trd_SubAccPush_pb2, Trd_UnlockTrade_pb2, Trd_UpdateOrder_pb2)
-from opendeck.core.cipher import password_md5
 
 KEY = "test-key"
 TIMEOUT = 5.0
