@@ -8,49 +8,14 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from dataclasses import dataclass
-from typing import Any
 
-from . import catalog
-from .summary import decode_push
-
-
-@dataclass(slots=True)
-class PushRecord:
-    seq: int
-    time: float
-    endpoint: str  # endpoint id
-    context: str  # quote | trade-sec | trade-future
-    proto_id: int
-    fmt: int
-    serial: int
-    body: bytes  # plaintext body as received (protobuf or JSON)
-    security: str
-    summary: str
-    error: str = ""
-
-    def row(self) -> tuple:
-        """The record as a ring/journal row (ROW_FIELDS order)."""
-        return (self.seq, self.time, self.endpoint, self.context, self.proto_id, self.fmt,
-                self.serial, self.body, self.security, self.summary, self.error)
-
-    @property
-    def name(self) -> str:
-        return catalog.name_of(self.proto_id)
-
-    @property
-    def size(self) -> int:
-        return len(self.body)
-
-    def decode(self) -> dict[str, Any]:
-        """The full message as a dict (built on demand, never on the hot path)."""
-        return decode_push(self.proto_id, self.fmt, self.body)
+from .pushrow import PushRecord
 
 
 class PushLog:
     """Bounded ring of pushes with sequence numbers; ``since(seq)`` is O(new rows).
 
-    It holds plain tuples in :data:`ROW_FIELDS` order and builds :class:`PushRecord` s only
+    It holds plain tuples in :data:`pushrow.FIELDS` order and builds :class:`PushRecord` s only
     when read. Exact tuples of str/int/float/bytes drop out of the cyclic GC's tracking, so a
     full ring (200k pushes) costs a full collection nothing; 200k record objects cost it
     ~50 ms each time, which at 20k pushes/s stalled the window every few seconds.
@@ -77,7 +42,7 @@ class PushLog:
         return self.last_seq
 
     def extend(self, rows: list[tuple]) -> None:
-        """Append rows (tuples in ROW_FIELDS order, numbered with :meth:`next_seq`)."""
+        """Append rows (tuples in pushrow.FIELDS order, numbered with :meth:`next_seq`)."""
         items = self._items
         items.extend(rows)
         over = len(items) - self.capacity
@@ -87,7 +52,7 @@ class PushLog:
             self.evicted += over
 
     def rows_since(self, seq: int) -> list[tuple]:
-        """Raw rows (ROW_FIELDS order) with seq > ``seq``: filter these, build records only
+        """Raw rows (pushrow.FIELDS order) with seq > ``seq``: filter these, build records only
         for what you keep (``PushRecord(*row)``)."""
         return self._items[max(0, seq + 1 - self._first):]
 

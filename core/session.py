@@ -11,6 +11,7 @@ A :class:`Session` holds the endpoints, opens and closes their contexts, and pub
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
@@ -19,6 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from . import pushrow
 from .channel import Packet
 from .cipher import RsaCipher
 from .client.connection import ClientInfo, Connection
@@ -36,6 +38,7 @@ from .events import (
     Event,
     HandshakeInfo,
     Heartbeat,
+    JournalStatus,
     Notice,
     ObserverFailed,
     Transport,
@@ -43,7 +46,6 @@ from .events import (
 from .journal import Journal
 from .ring import PushLog, PushRates, PushRecord  # noqa: F401 - PushRecord is part of this API
 from .secrets import KeyStore
-from .summary import summarize
 from .wire import FMT_JSON, FMT_PROTOBUF
 
 log = logging.getLogger("opendeck.session")
@@ -145,13 +147,13 @@ class Session:
     def __init__(self, endpoints: Iterable[Endpoint] = (), *, ring_capacity: int = 200_000,
                  journal_path: Path | str | None = None, demo_push_rate: float = 4.0,
                  demo_keepalive: int = 10, retry_permanent: bool = False,
-                 keys: KeyStore | None = None) -> None:
+                 keys: KeyStore | None = None, journal: Journal | None = None) -> None:
         self.endpoints: dict[str, Endpoint] = {}
         for ep in endpoints:
             self.endpoints[ep.id] = ep
         self.handles: dict[tuple[str, str], ContextHandle] = {}
         self.pushes = PushLog(ring_capacity)
-        self.journal = Journal(journal_path) if journal_path else None
+        self.journal = journal or (Journal(journal_path) if journal_path else None)
         self.push_counts: dict[str, int] = {}  # endpoint id -> pushes received
         self.rates = PushRates(self.push_counts)
         self.demo_push_rate = demo_push_rate
@@ -164,6 +166,8 @@ class Session:
         self.retry_permanent = retry_permanent
         #: WebSocket keys: memory and the OS keyring, never the profile
         self.keys = keys or KeyStore()
+        self._reading_paused = False
+        self._journal_error_told = False
 
     # events -----------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:
@@ -193,29 +197,59 @@ class Session:
 
     # pushes -----------------------------------------------------------------------
     def _ingest(self, handle: ContextHandle, packets: list[Packet]) -> None:
-        now = time.time()
-        ep, key = handle.endpoint_id, handle.key
+        """One read batch: rows into the ring and to the journal (no summary is built here)."""
         log = self.pushes
-        rows = []
-        bad = 0
-        for p in packets:
-            if p.error is None:
-                sec, summ = summarize(p.proto_id, p.fmt, p.body)
-                err = ""
-            else:
-                sec, summ, err = "", f"{type(p.error).__name__}: {p.error}", str(p.error)
-                bad += 1
-            rows.append((log.next_seq(), now, ep, key, p.proto_id, p.fmt, p.serial, p.body, sec,
-                         summ, err))
+        rows = pushrow.rows_from_packets(packets, log.last_seq + 1, time.time(), handle.endpoint_id,
+                                         handle.key)
+        log.last_seq += len(rows)
         log.extend(rows)
+        ep = handle.endpoint_id
         self.push_counts[ep] = self.push_counts.get(ep, 0) + len(rows)
-        if self.journal is not None:
-            self.journal.add_pushes(rows)
+        journal = self.journal
+        if journal is not None:
+            journal.add_pushes(rows)
+            if journal.behind and not self._reading_paused:
+                self._pause_reading(journal)
+            if journal.error is not None and not self._journal_error_told:
+                self._journal_failed(journal)
+        bad = pushrow.errors_in(rows)
         if bad:
             handle.errors += bad
             self._emit(ErrorRaised(endpoint=ep, context=handle.kind, error_type="ChecksumError",
                                    text=f"{bad} push(es) failed the SHA-1/cipher check; they are "
                                         "kept in the log with the error", count=bad))
+
+    # journal backpressure --------------------------------------------------------------
+    def _pause_reading(self, journal: Journal) -> None:
+        """The journal is behind: stop reading every socket (TCP pushes back on the gateway)
+        until it is below its low water; nothing is dropped and nothing grows."""
+        self._reading_paused = True
+        for h in self.handles.values():
+            h.conn.set_reading_paused(True)
+        loop = asyncio.get_running_loop()
+        journal.set_resume_callback(lambda: loop.call_soon_threadsafe(self._resume_reading))
+        self._emit(JournalStatus(lag_rows=journal.lag, reading_paused=True), journal=False)
+
+    def _resume_reading(self) -> None:
+        journal = self.journal
+        if not self._reading_paused or journal is None or journal.behind:
+            return
+        self._reading_paused = False
+        for h in self.handles.values():
+            h.conn.set_reading_paused(False)
+        self._emit(JournalStatus(lag_rows=journal.lag, reading_paused=False,
+                                 error=str(journal.error or "")), journal=False)
+        if journal.error is not None and not self._journal_error_told:
+            self._journal_failed(journal)
+
+    def _journal_failed(self, journal: Journal) -> None:
+        self._journal_error_told = True
+        self._emit(JournalStatus(lag_rows=journal.lag, error=str(journal.error),
+                                 unsaved=journal.unsaved), journal=False)
+
+    @property
+    def reading_paused(self) -> bool:
+        return self._reading_paused
 
     # endpoints ----------------------------------------------------------------------
     def endpoint(self, endpoint_id: str) -> Endpoint:
@@ -356,6 +390,8 @@ class Session:
             ctx = TradeContext(conn, "futures", None, ep.security_firm or None)
         handle = ContextHandle(self, ep, kind, conn, ctx)
         conn.listener = handle
+        if self._reading_paused:
+            conn.set_reading_paused(True)
         self.handles[(endpoint_id, key)] = handle
         conn.start()
         return handle

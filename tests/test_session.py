@@ -193,3 +193,43 @@ async def test_the_demo_endpoint_serves_websocket_too(session: Session):
     info = await h.wait_ready(10)
     assert info.transport is Transport.WS
     assert await h.ctx.get_acc_list()
+
+
+async def test_a_slow_journal_pauses_reading_without_losing_a_push(tmp_path):
+    """Backpressure: the writer is held at a gate; the session stops reading the sockets at
+    high water, says so, and resumes once the journal catches up. Nothing is lost."""
+    import sqlite3
+    import threading
+
+    from opendeck.core.events import JournalStatus
+    from opendeck.core.journal import Journal
+
+    gate = threading.Event()
+
+    class Gated(sqlite3.Connection):
+        def execute(self, sql, *args):
+            if sql.startswith("BEGIN"):
+                gate.wait(30)
+            return super().execute(sql, *args)
+
+    journal = Journal(tmp_path / "slow.sqlite", high_water=200, low_water=50, max_lag=100_000,
+                      connect=lambda *a, **k: sqlite3.connect(*a, factory=Gated, **k))
+    session = Session([demo_endpoint()], journal=journal, demo_push_rate=200, demo_keepalive=1)
+    ev = Events(session)
+    try:
+        h = await session.open("demo", "quote")
+        await h.wait_ready(10)
+        await h.ctx.subscribe("HK.00700,US.AAPL,HK.09988", "basic,ticker,orderbook")
+        await ev.wait_for(lambda: session.reading_paused, timeout=20, what="reading paused")
+        paused = [e for e in ev.items if isinstance(e, JournalStatus) and e.reading_paused]
+        assert paused and paused[0].lag_rows >= 200
+        assert h.state is State.READY  # the silence we made is not a dead gateway
+        gate.set()
+        await ev.wait_for(lambda: not session.reading_paused, timeout=20, what="reading resumed")
+        n = session.pushes.last_seq
+        await ev.wait_for(lambda: session.pushes.last_seq > n, what="pushes after the resume")
+    finally:
+        gate.set()
+        await session.aclose()
+    assert journal.error is None and journal.lost == 0
+    assert journal.count() == journal.written == session.pushes.last_seq
