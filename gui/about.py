@@ -5,11 +5,10 @@ from __future__ import annotations
 import html
 import platform
 
+from opendeck.core import __version__
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMessageBox
-
-from opendeck.core import __version__
 
 
 def about(window) -> QMessageBox:

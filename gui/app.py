@@ -19,15 +19,15 @@ import time
 
 T_IMPORT = time.perf_counter()  # as early as this module allows
 
-import argparse  # noqa: E402
-import asyncio  # noqa: E402
-import gc  # noqa: E402
-import os  # noqa: E402
-import signal  # noqa: E402
-import sys  # noqa: E402
-import tempfile  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from pathlib import Path  # noqa: E402
+import argparse
+import asyncio
+import gc
+import os
+import signal
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
 
 
 def process_age_ms() -> float | None:
@@ -132,8 +132,7 @@ HEADLESS_HELP = NO_DISPLAY.split("\n", 1)[1]
 
 
 # where files go (OPENDECK_CONFIG_DIR / OPENDECK_DATA_DIR honoured): gui/paths.py
-from .paths import (KEEP_JOURNALS, new_journal_path, profiles_path,  # noqa: E402,F401
-                    window_settings_path)
+from .paths import KEEP_JOURNALS, new_journal_path, profiles_path, window_settings_path  # noqa: F401
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -160,10 +159,9 @@ def main(args: argparse.Namespace | list[str] | None = None) -> int:
         print("opendeck: --screenshot is used with --self-test; ignoring it", file=sys.stderr)
 
     import qasync
+    from opendeck.core import __version__
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
-
-    from opendeck.core import __version__
 
     from . import theme
 
@@ -216,11 +214,10 @@ def _install_signals(loop: asyncio.AbstractEventLoop, on_signal: Callable[[int],
 
 
 async def _amain(app, args) -> int:
-    from PySide6.QtCore import QSettings, QTimer
-
     from opendeck.core import config
     from opendeck.core.errors import ConfigError
     from opendeck.core.session import Session
+    from PySide6.QtCore import QSettings, QTimer
 
     from . import errors
     from .mainwindow import MainWindow
@@ -379,7 +376,7 @@ async def _self_test(window, session, args, shown_ms: float, since: str) -> int:
                 print(f"self-test failed: could not save the screenshot to {out}", file=sys.stderr)
                 return 1
             print(f"screenshot saved to {out}")
-    except (TimeoutError, asyncio.TimeoutError):
+    except TimeoutError:
         errs = [f"{h.key}: {h.last_error}" for h in session.all_handles() if h.last_error]
         print(f"self-test failed: timed out after {timeout:g} s waiting for {step}"
               + (f"; errors: {'; '.join(errs)}" if errs else ""), file=sys.stderr)

@@ -7,13 +7,31 @@ import html
 import time
 from collections import deque
 
+from opendeck.core.events import (
+    ConnState,
+    ContextKind,
+    ContextStatus,
+    ErrorRaised,
+    Event,
+    HandshakeDone,
+    Heartbeat,
+    ObserverFailed,
+    StateChanged,
+)
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDockWidget, QHBoxLayout, QLabel, QLineEdit,
-                               QPlainTextEdit, QPushButton, QVBoxLayout, QWidget)
-
-from opendeck.core.events import (ConnState, ContextKind, ContextStatus, ErrorRaised, Event,
-                                  HandshakeDone, Heartbeat, ObserverFailed, StateChanged)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDockWidget,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from . import theme
 from .statebook import context_label

@@ -1,21 +1,26 @@
-"""Endpoint actions of the window (new, edit, duplicate, remove, import, export, save), as a
-mixin of :class:`~opendeck.gui.mainwindow.MainWindow`: they need its session, list and dialogs."""
+"""Endpoint actions of the window (new, edit, duplicate, remove, import, export, save, and the
+restore at launch: connect_on_start with saved subscriptions), as a mixin of
+:class:`~opendeck.gui.mainwindow.MainWindow`: they need its session, list and dialogs."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
-
 from opendeck.core import config
 from opendeck.core.config import Endpoint
-from opendeck.core.errors import ConfigError
-from opendeck.core.events import ConnState
+from opendeck.core.errors import ConfigError, OpenDeckError
+from opendeck.core.events import ConnState, ContextKind
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from . import errors
 from .endpoints import EndpointDialog
 from .widgets import spawn
+
+DEFAULT_CODES = "HK.00700, US.AAPL"
+DEFAULT_SUBTYPES = ["basic", "ticker", "orderbook"]
 
 
 class EndpointActions:
@@ -176,3 +181,49 @@ class EndpointActions:
             errors.show_problem(self, "Cannot save the endpoints",
                                 f"cannot write {self.profiles_path}: {exc.strerror or exc}")
 
+    # ---------------------------------------------------------------- restore at launch
+    async def autostart(self, endpoint_id: str, codes: str = DEFAULT_CODES,
+                        subtypes: list[str] | None = None, timeout: float = 15.0) -> None:
+        """Connect every context of an endpoint, subscribe a few securities and account pushes
+        (the self-test, and tests)."""
+        await self.restore_endpoint(endpoint_id, keys=None, subs=[(codes, subtypes or DEFAULT_SUBTYPES)],
+                                    acc_push=True, timeout=timeout)
+
+    async def restore_on_start(self, first_start: bool = False) -> None:
+        """At launch: connect what every endpoint marks ``connect_on_start`` and restore its saved
+        subscriptions and account pushes. A first start (the demo endpoint alone, marked to
+        connect everything) subscribes a few securities so there is something to watch."""
+        tasks = []
+        for ep in list(self.session.endpoints.values()):
+            if not ep.connect_on_start:
+                continue
+            subs = [(x.codes, list(x.types)) for x in ep.subscriptions]
+            if not subs and first_start and ep.demo:
+                subs = [(DEFAULT_CODES, list(DEFAULT_SUBTYPES))]
+            tasks.append(spawn(self.restore_endpoint(ep.id, list(ep.connect_on_start), subs, ep.acc_push),
+                               name=f"restore-{ep.id}"))
+        if tasks:
+            await asyncio.wait(tasks)
+
+    async def restore_endpoint(self, endpoint_id: str, keys: list[str] | None,
+                               subs: list[tuple[str, list[str]]], acc_push: bool,
+                               timeout: float = 15.0) -> None:
+        panel = self.panel_for(endpoint_id)
+        if self.current_id() is None or keys is None:
+            self.select(endpoint_id)
+        await panel.connect_all(keys, remember=False)
+        quote = panel.cards.get(ContextKind.QUOTE)
+        if subs and quote is not None and quote.handle is not None:
+            with contextlib.suppress(OpenDeckError, TimeoutError):
+                await quote.handle.wait_ready(timeout)
+                for codes, types in subs:
+                    await quote.subscribe(codes, types, remember=False)
+        if not acc_push:
+            return
+        for key in (ContextKind.TRADE_SEC, ContextKind.TRADE_FUTURE):
+            card = panel.cards.get(key)
+            if card is not None and card.handle is not None:
+                with contextlib.suppress(OpenDeckError, TimeoutError):
+                    await card.handle.wait_ready(timeout)
+                    if await card.load_accounts():
+                        await card.sub_acc_push(None)

@@ -15,12 +15,20 @@ import threading
 import traceback
 from types import TracebackType
 
+from opendeck.core.errors import OpenDeckError
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QFontDatabase, QGuiApplication
-from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QLabel, QMessageBox,
-                               QPlainTextEdit, QPushButton, QVBoxLayout, QWidget)
-
-from opendeck.core.errors import OpenDeckError
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 
 class ExceptionDialog(QDialog):

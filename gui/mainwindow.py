@@ -8,19 +8,24 @@ totals) from one 1 Hz ``QTimer``. Pushes are the push log dock's business (its o
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import sys
 from pathlib import Path
 from typing import Any
 
+from opendeck.core import config
+from opendeck.core.events import (
+    ConnState,
+    EndpointsChanged,
+    ErrorRaised,
+    Event,
+    HandshakeDone,
+    Notice,
+    ObserverFailed,
+    StateChanged,
+)
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QSplitter, QStackedWidget
-
-from opendeck.core import config
-from opendeck.core.errors import OpenDeckError
-from opendeck.core.events import (ConnState, ContextKind, EndpointsChanged, ErrorRaised, Event,
-                                  HandshakeDone, Notice, ObserverFailed, StateChanged)
 
 from . import about, errors, paths, theme
 from .connlog import ConnectionLogDock
@@ -33,8 +38,6 @@ from .statebook import StateBook
 from .widgets import async_slot, running_tasks, spawn
 
 STATE_VERSION = 3  # bump when the dock set changes, so an old saved layout is ignored
-DEFAULT_CODES = "HK.00700, US.AAPL"
-DEFAULT_SUBTYPES = ["basic", "ticker", "orderbook"]
 
 
 class MainWindow(EndpointActions, QMainWindow):
@@ -404,52 +407,6 @@ class MainWindow(EndpointActions, QMainWindow):
                 await card.refresh_quota()
             if hasattr(card, "load_accounts") and card.handle is not None and card.handle.ready:
                 await card.load_accounts()
-
-    async def autostart(self, endpoint_id: str, codes: str = DEFAULT_CODES,
-                        subtypes: list[str] | None = None, timeout: float = 15.0) -> None:
-        """Connect every context of an endpoint, subscribe a few securities and account pushes
-        (the self-test, and tests)."""
-        await self.restore_endpoint(endpoint_id, keys=None, subs=[(codes, subtypes or DEFAULT_SUBTYPES)],
-                                    acc_push=True, timeout=timeout)
-
-    async def restore_on_start(self, first_start: bool = False) -> None:
-        """At launch: connect what every endpoint marks ``connect_on_start`` and restore its saved
-        subscriptions and account pushes. A first start (the demo endpoint alone, marked to
-        connect everything) subscribes a few securities so there is something to watch."""
-        tasks = []
-        for ep in list(self.session.endpoints.values()):
-            if not ep.connect_on_start:
-                continue
-            subs = [(x.codes, list(x.types)) for x in ep.subscriptions]
-            if not subs and first_start and ep.demo:
-                subs = [(DEFAULT_CODES, list(DEFAULT_SUBTYPES))]
-            tasks.append(spawn(self.restore_endpoint(ep.id, list(ep.connect_on_start), subs, ep.acc_push),
-                               name=f"restore-{ep.id}"))
-        if tasks:
-            await asyncio.wait(tasks)
-
-    async def restore_endpoint(self, endpoint_id: str, keys: list[str] | None,
-                               subs: list[tuple[str, list[str]]], acc_push: bool,
-                               timeout: float = 15.0) -> None:
-        panel = self.panel_for(endpoint_id)
-        if self.current_id() is None or keys is None:
-            self.select(endpoint_id)
-        await panel.connect_all(keys, remember=False)
-        quote = panel.cards.get(ContextKind.QUOTE)
-        if subs and quote is not None and quote.handle is not None:
-            with contextlib.suppress(OpenDeckError, TimeoutError):
-                await quote.handle.wait_ready(timeout)
-                for codes, types in subs:
-                    await quote.subscribe(codes, types, remember=False)
-        if not acc_push:
-            return
-        for key in (ContextKind.TRADE_SEC, ContextKind.TRADE_FUTURE):
-            card = panel.cards.get(key)
-            if card is not None and card.handle is not None:
-                with contextlib.suppress(OpenDeckError, TimeoutError):
-                    await card.handle.wait_ready(timeout)
-                    if await card.load_accounts():
-                        await card.sub_acc_push(None)
 
     def focus_filter(self) -> None:
         self.pushlog.show()

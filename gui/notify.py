@@ -8,10 +8,9 @@ off (View > Notify when a connection drops; saved as ``notifyDrops`` in window.i
 
 from __future__ import annotations
 
+from opendeck.core.events import ConnState, StateChanged
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
-
-from opendeck.core.events import ConnState, StateChanged
 
 from .statebook import context_label
 

@@ -9,12 +9,10 @@ from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
 
 import qasync
+from opendeck.core.events import ContextStatus, mask
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetrics, QGuiApplication, QPainter
-from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QLineEdit, QSizePolicy, QToolButton,
-                               QWidget)
-
-from opendeck.core.events import ContextStatus, mask
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QSizePolicy, QToolButton, QWidget
 
 from . import errors, theme
 

@@ -13,15 +13,31 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy,
-                               QToolButton, QVBoxLayout, QWidget)
-
 from opendeck.core import codes
 from opendeck.core.errors import OpenDeckError
-from opendeck.core.events import (ConnState, ContextKind, ContextStatus, ErrorRaised, Event,
-                                  HandshakeDone, Heartbeat, StateChanged)
+from opendeck.core.events import (
+    ConnState,
+    ContextKind,
+    ContextStatus,
+    ErrorRaised,
+    Event,
+    HandshakeDone,
+    Heartbeat,
+    StateChanged,
+)
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from .. import theme
 from ..widgets import RttChart, SecretField, StatePill, async_slot, fmt_ago, fmt_clock, fmt_ms
@@ -32,12 +48,12 @@ if TYPE_CHECKING:
 
 #: what to change for a failure retrying cannot fix, by ``PermanentHandshakeError.field``
 FIXES = {
-    "rsa_key": ("Edit encryption\u2026", "Open Edit (F2) \u203a Encryption: pick the RSA private key "
-                "file OpenD uses (its rsa_private_key), or choose None if OpenD runs without one."),
-    "websocket_key": ("Edit WebSocket key\u2026", "Open Edit (F2) \u203a WebSocket key: enter the key "
-                      "set in OpenD's websocket_auth_key (it is asked on connect, never stored)."),
-    "": ("Edit endpoint\u2026", "Open Edit (F2) and check the endpoint's settings against OpenD's; "
-         "OpenDeck will not retry until you connect again."),
+    "rsa_key": ("Edit encryption\u2026", ("Open Edit (F2) \u203a Encryption: pick the RSA private key "
+                "file OpenD uses (its rsa_private_key), or choose None if OpenD runs without one.")),
+    "websocket_key": ("Edit WebSocket key\u2026", ("Open Edit (F2) \u203a WebSocket key: enter the key "
+                      "set in OpenD's websocket_auth_key, or pick a key file.")),
+    "": ("Edit endpoint\u2026", ("Open Edit (F2) and check the endpoint's settings against OpenD's; "
+         "OpenDeck will not retry until you connect again.")),
 }
 
 

@@ -10,11 +10,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton
-
 from opendeck.core import codes
 from opendeck.core.events import ContextStatus
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton
 
 from .. import theme
 from ..widgets import fmt_clock

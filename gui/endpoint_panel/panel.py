@@ -3,14 +3,12 @@ global-state strip. Cards reflow (3, 2 or 1 columns) to the width they get."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
-
 from opendeck.core import codes
 from opendeck.core.config import Subscription
 from opendeck.core.errors import OpenDeckError
-from opendeck.core.events import (ConnState, ContextKind, EndpointsChanged, Event, Notice,
-                                  StateChanged)
+from opendeck.core.events import ConnState, ContextKind, EndpointsChanged, Event, Notice, StateChanged
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from ..endpoints import describe
 from ..statebook import StateBook

@@ -5,12 +5,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QHBoxLayout,
-                               QInputDialog, QLineEdit, QPushButton, QTableWidget, QTableWidgetItem)
-
 from opendeck.core import codes
 from opendeck.core.errors import OpenDeckError
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+)
 
 from ..widgets import async_slot, spawn
 from .card import ContextCard
@@ -237,7 +245,7 @@ class TradeCard(ContextCard):
             self.status.show_text(f"unlock failed: {exc}", error=True)
             return False
         finally:
-            password = ""  # noqa: F841 - drop our reference at once
+            password = ""
         self.status.error = False
         self.refresh_status()
         return True

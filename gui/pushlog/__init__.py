@@ -11,9 +11,21 @@ import importlib
 from typing import Any
 
 from .feed import PushFeed
-from .rows import (COL_CONTEXT, COL_ENDPOINT, COL_PROTO, COL_SECURITY, COL_SIZE, COL_SUMMARY,
-                   COL_TIME, COLUMNS, DEFAULT_ROW_CAP, SCAN_CHUNK, RowBuilder, make_filter,
-                   marker_row)
+from .rows import (
+    COL_CONTEXT,
+    COL_ENDPOINT,
+    COL_PROTO,
+    COL_SECURITY,
+    COL_SIZE,
+    COL_SUMMARY,
+    COL_TIME,
+    COLUMNS,
+    DEFAULT_ROW_CAP,
+    SCAN_CHUNK,
+    RowBuilder,
+    make_filter,
+    marker_row,
+)
 
 _LAZY = {"PushLogDock": "dock", "DEFAULT_FLUSH_MS": "dock", "PushTableModel": "model",
          "PushDetail": "detail", "RatePlot": "rateplot", "RATE_WINDOW_S": "rateplot",
@@ -21,7 +33,8 @@ _LAZY = {"PushLogDock": "dock", "DEFAULT_FLUSH_MS": "dock", "PushTableModel": "m
 
 __all__ = ["COLUMNS", "COL_CONTEXT", "COL_ENDPOINT", "COL_PROTO", "COL_SECURITY", "COL_SIZE",
            "COL_SUMMARY", "COL_TIME", "DEFAULT_ROW_CAP", "SCAN_CHUNK", "PushFeed", "RowBuilder",
-           "make_filter", "marker_row", *_LAZY]
+           "make_filter", "marker_row", "PushLogDock", "DEFAULT_FLUSH_MS", "PushTableModel",
+           "PushDetail", "RatePlot", "RATE_WINDOW_S", "Export", "ALL", "FILTERED"]
 
 
 def __getattr__(name: str) -> Any:

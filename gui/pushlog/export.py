@@ -18,9 +18,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import QFileDialog
-
 from opendeck.core import journal as journal_mod
+from PySide6.QtWidgets import QFileDialog
 
 ALL, FILTERED = "all", "filtered"
 

@@ -3,18 +3,29 @@ the detail pane beside it, and the status line."""
 
 from __future__ import annotations
 
+from opendeck.core.events import ContextKind
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel,
-                               QLineEdit, QMenu, QPushButton, QSizePolicy, QSplitter, QTableView,
-                               QToolButton, QVBoxLayout, QWidget)
-
-from opendeck.core.events import ContextKind
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPushButton,
+    QSizePolicy,
+    QSplitter,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from .detail import PushDetail
 from .export import FILTERED
-from .rows import (COL_CONTEXT, COL_ENDPOINT, COL_PROTO, COL_SECURITY, COL_SIZE, COL_SUMMARY,
-                   COL_TIME)
+from .rows import COL_CONTEXT, COL_ENDPOINT, COL_PROTO, COL_SECURITY, COL_SIZE, COL_SUMMARY, COL_TIME
 
 CONTEXT_CHOICES = ((ContextKind.QUOTE, "Quote"), (ContextKind.TRADE_SEC, "Sec trade"),
                    (ContextKind.TRADE_FUTURE, "Fut trade"))
@@ -117,7 +128,7 @@ def build_ui(self, rate_chart: bool) -> None:
     # rate chart (toggle)
     self.rate_label = QLabel("0 push/s", body)
     self.rate_label.setObjectName("pushRateLabel")
-    self.rate_plot: RatePlot | None = None
+    self.rate_plot = None  # a RatePlot once the chart is first shown
     self._rate_box = QWidget(body)
     rate_lay = QVBoxLayout(self._rate_box)
     rate_lay.setContentsMargins(0, 0, 0, 0)

@@ -16,16 +16,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication, QCheckBox, QPushButton, QToolButton
-
 from opendeck.core import config
 from opendeck.core.errors import OpenDeckError
 from opendeck.core.events import ConnState, ContextStatus, ErrorRaised
 from opendeck.gui.endpoint_panel import DASH
 from opendeck.gui.pushlog import COL_SECURITY
-
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication, QCheckBox, QPushButton, QToolButton
 
 pytestmark = [pytest.mark.gui, pytest.mark.asyncio]
 
@@ -35,7 +33,7 @@ wait_until = None  # set by the autouse fixture below (the helper lives in conft
 
 
 @pytest.fixture(autouse=True)
-def _helpers(wait_until):  # noqa: F811
+def _helpers(wait_until):
     globals()["wait_until"] = wait_until
 
 
