@@ -57,7 +57,9 @@ from collections.abc import Callable
 from dataclasses import asdict
 
 from ..cipher import RsaCipher
+from ..channel import encode_message
 from ..errors import ProtocolError
+from ..wire import FMT_JSON, FMT_PROTOBUF, encode_frame
 from . import dispatch as _dispatch
 from . import market as mk
 from . import pushes
@@ -73,6 +75,10 @@ DEMO_USER_ID = 10086001
 DEFAULT_QUOTA = 1000
 READ_SIZE = 256 * 1024
 MAX_PUSH_BUFFER = 4 * 1024 * 1024
+#: over the connection cap: how many refused TCP connections may wait for their InitConnect
+#: (to be told why) at once, and for how long; the others are closed at once
+MAX_REFUSING = 16
+REFUSE_WAIT = 2.0
 
 __all__ = ["DEMO_USER_ID", "ClientInfo", "DemoGateway", "GatewayStats", "new_conn_id"]
 
@@ -150,6 +156,7 @@ class DemoGateway(FaultsMixin):
         self.refusals = FoldedLog(log, 1.0)
         self.accept_errors = FoldedLog(log, 1.0)
         self._listen_fds: set[int] = set()
+        self._refusing: set[ClientState] = set()
         self._loop_handler = None
         self._server: asyncio.base_events.Server | None = None
         self._market_task: asyncio.Task | None = None
@@ -206,6 +213,10 @@ class DemoGateway(FaultsMixin):
         for timer in self.fill_timers.values():
             timer.cancel()
         self.fill_timers.clear()
+        for c in list(self._refusing):
+            c.abort()
+            if c.task is not None:
+                c.task.cancel()
         # A connection accepted just before close() may still be starting its handler:
         # loop until no handler is left.
         for _ in range(100):
@@ -420,6 +431,14 @@ class DemoGateway(FaultsMixin):
         c = ClientState(TcpLink(writer), rsa=self.rsa)
         c.task = asyncio.current_task()
         if not self.admit(c):
+            if not self._stopping and len(self._refusing) < MAX_REFUSING:
+                self._refusing.add(c)
+                try:
+                    await self._refuse(c, reader)
+                except (ConnectionError, OSError, asyncio.CancelledError):
+                    pass
+                finally:
+                    self._refusing.discard(c)
             c.abort()
             return
         try:
@@ -437,6 +456,29 @@ class DemoGateway(FaultsMixin):
             else:
                 c.link.abort()
             self.release(c)
+
+    async def _refuse(self, c: ClientState, reader: asyncio.StreamReader) -> None:
+        """Over the cap: answer the first packet (InitConnect, in plaintext) with retType -1
+        saying why, then close. A client that sends nothing for REFUSE_WAIT s is dropped."""
+        packets: list = []
+        try:
+            async with asyncio.timeout(REFUSE_WAIT):
+                while not packets:
+                    data = await reader.read(READ_SIZE)
+                    if not data:
+                        return
+                    packets = c.channel.receive(data)
+        except (TimeoutError, ProtocolError):
+            return
+        pkt = packets[0]
+        fmt = pkt.fmt if pkt.fmt in (FMT_PROTOBUF, FMT_JSON) else FMT_PROTOBUF
+        cap = self.limits.max_connections
+        resp = _dispatch.GenericResponse(
+            retType=-1, retMsg=f"the demo gateway is at its cap of {cap} connections "
+            "(--max-connections): close another connection or raise the cap")
+        c.link.write([encode_frame(pkt.proto_id, pkt.serial, encode_message(resp, fmt),
+                                   fmt=fmt)])
+        c.link.close()
 
     async def _read_loop(self, c: ClientState, reader: asyncio.StreamReader) -> None:
         loop = asyncio.get_running_loop()

@@ -217,8 +217,12 @@ async def test_one_connection_cap_over_both_ports():
         assert info.value.response.status_code == 503
         assert b"cap of 1 connections" in info.value.response.body
         tcp = await RawClient.open(gw)
+        with pytest.raises(AssertionError, match="cap of 1 connections"):
+            await tcp.init()  # answered retType -1 with the reason, then closed
         await tcp.wait_eof()
-        assert gw.stats.connections_refused == 2 and len(gw.conns) == 1
+        silent = await RawClient.open(gw)  # sends nothing: dropped after REFUSE_WAIT
+        await silent.wait_eof(timeout=10)
+        assert gw.stats.connections_refused == 3 and len(gw.conns) == 1
         await first.close()
         await gw.wait_until(lambda: not gw.conns)
         again = await RawClient.open(gw)
