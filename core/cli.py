@@ -3,7 +3,9 @@
     opendeck                     open the window (the demo gateway on a first start)
     opendeck gui [--self-test]   the same, with a self-test mode for CI and installers
     opendeck gateway ...         run the demo OpenD gateway in the foreground
-    opendeck probe HOST:PORT ... connect, print handshake, heartbeats and pushes
+    opendeck probe ADDRESS ...   connect, print handshake, heartbeats and pushes
+    opendeck record ADDRESS ...  record pushes into a journal, headless
+    opendeck monitor ADDRESS ... watch gateways, export Prometheus metrics
     opendeck --version
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import sys
 from collections.abc import Callable
 
@@ -37,10 +40,17 @@ def build_parser() -> argparse.ArgumentParser:
     gw = sub.add_parser("gateway", help="run the demo OpenD gateway in the foreground")
     gateway_cli.add_arguments(gw)
 
-    from . import probe
-    pr = sub.add_parser("probe", help="connect to an OpenD, print handshake, heartbeats, pushes")
-    probe.add_arguments(pr)
+    for name, module, text in _HEADLESS:
+        mod = importlib.import_module(module, __package__)
+        mod.add_arguments(sub.add_parser(name, help=text, description=text))
     return parser
+
+
+#: headless commands: (name, module with add_arguments(parser) and async run(args) -> int, help)
+_HEADLESS = [
+    ("probe", ".probe", "connect to an OpenD, print handshake, heartbeats, pushes"),
+    ("monitor", ".monitor.cli", "watch gateways headless and export Prometheus metrics"),
+]
 
 
 def main(argv: list[str] | None = None, open_window: Callable[[argparse.Namespace], int] | None = None) -> int:
@@ -53,9 +63,9 @@ def main(argv: list[str] | None = None, open_window: Callable[[argparse.Namespac
         if command == "gateway":
             from .gateway import cli as gateway_cli
             return asyncio.run(gateway_cli.run(args))
-        if command == "probe":
-            from . import probe
-            return asyncio.run(probe.run(args))
+        for name, module, _text in _HEADLESS:
+            if command == name:
+                return asyncio.run(importlib.import_module(module, __package__).run(args))
         if command == "gui":
             if args.command is None:  # bare `opendeck`: defaults for the gui options
                 args = parser.parse_args(["gui"])
