@@ -108,6 +108,7 @@ def client_od_conn(args) -> dict:
     clock = _Clock(args.n)
 
     class Counting:
+        def on_event(self, *a): pass
         def on_state(self, *a): pass
         def on_handshake(self, *a): pass
         def on_heartbeat(self, *a): pass
