@@ -6,6 +6,8 @@ PY      = $(VENV)/bin/python
 APP     = $(VENV)/.installed-app
 DEV     = $(VENV)/.installed-dev
 
+JSPEER  = tests/peer/js/node_modules/.package-lock.json
+
 .PHONY: run test test-fast gateway proto package bench clean
 
 # the app alone (make run); the test tools and the futu-api peer on top (make test)
@@ -22,7 +24,11 @@ $(DEV): $(APP)
 run: $(APP)
 	$(VENV)/bin/opendeck
 
-test: $(DEV)
+# the official JavaScript SDK (npm futu-api, pinned by its lock file) for the peer tests
+$(JSPEER): tests/peer/js/package.json tests/peer/js/package-lock.json
+	npm ci --prefix tests/peer/js --no-audit --no-fund --loglevel=error
+
+test: $(DEV) $(JSPEER)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
 test-fast: $(DEV)

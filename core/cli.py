@@ -49,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
 #: headless commands: (name, module with add_arguments(parser) and async run(args) -> int, help)
 _HEADLESS = [
     ("probe", ".probe", "connect to an OpenD, print handshake, heartbeats, pushes"),
+    ("record", ".record", "record every push of a gateway into a journal, headless"),
     ("monitor", ".monitor.cli", "watch gateways headless and export Prometheus metrics"),
 ]
 
