@@ -393,7 +393,7 @@ class Market:
         out: list[KBar] = []
         if minutes:
             prev = None
-            for start, (o, h, l_, c, vol, turn) in path.bars(minutes, t0, t1):
+            for start, (o, h, l_, c, vol, turn) in path.bars(minutes, t0, t1, now):
                 last = prev if prev is not None else path.price_at(max(start - 1, 0))
                 out.append(KBar(start, o, h, l_, c, vol, turn, last))
                 prev = c

@@ -305,8 +305,11 @@ class PricePath:
         return DayBar(day, full.open, h, l_, p, vol, vol * (full.open + h + l_ + p) / 4,
                       full.last_close)
 
-    def bars(self, minutes: int, t0: float, t1: float) -> list[tuple[float, tuple]]:
-        """Intraday bars of ``minutes`` length starting in [t0, t1] (no bar after t1)."""
+    def bars(self, minutes: int, t0: float, t1: float,
+             until: float | None = None) -> list[tuple[float, tuple]]:
+        """Intraday bars of ``minutes`` length starting in [t0, t1]; a bar runs its full
+        length, or to ``until`` (the demo's now) for the one still forming."""
+        until = t1 if until is None else until
         out = []
         width = minutes * 60
         day = self.local_day(t0)
@@ -317,7 +320,7 @@ class PricePath:
                 intra = self.intraday(day)
                 start = ds + max(0.0, (t0 - ds) // width * width)
                 while start < de and start <= t1:
-                    end = min(start + width, de, t1)
+                    end = min(start + width, de, until)
                     out.append((start, intra.bar(self.spec.market, start, end)))
                     start += width
             day += _dt.timedelta(days=1)

@@ -1,0 +1,134 @@
+"""The demo market model without sockets: universe, one walk behind every view, determinism."""
+
+from __future__ import annotations
+
+import datetime as _dt
+
+import pytest
+
+from opendeck.core.gateway import market as mk
+from opendeck.core.gateway.market import Market
+from opendeck.core.gateway.pricepath import STEP, ManualClock, PricePath, round_price
+from opendeck.core.gateway.universe import DRVT, EQTY, FUTURE, INDEX, TRUST, WARRANT, Universe
+
+T0 = 1_796_000_000.0  # 2026-11-30 08:53:20 UTC
+TENCENT = (mk.HK, "00700")
+AAPL = (mk.US, "AAPL")
+
+
+def market(seed: int = 7, t: float = T0) -> tuple[Market, ManualClock]:
+    clock = ManualClock(t)
+    return Market(seed, clock=clock), clock
+
+
+def test_universe_holds_real_codes_and_nothing_else():
+    u = Universe(_dt.date(2026, 11, 30))
+    hk = {s.code for s in u.of_market(mk.HK, EQTY)}
+    us = {s.code for s in u.of_market(mk.US, EQTY)}
+    assert len(hk) >= 80 and {"00700", "00005", "09988", "01299"} <= hk
+    assert len(us) >= 100 and {"AAPL", "MSFT", "NVDA", "AMZN"} <= us
+    assert u.spec(TENCENT).lot == 100 and u.spec(TENCENT).listed == "2004-06-16"
+    assert u.spec((mk.HK, "00005")).lot == 400
+    assert {s.code for s in u.of_market(mk.HK, FUTURE)} >= {"HSImain", "MHImain"}
+    assert u.spec((mk.HK, "02800")).sec_type == TRUST and u.spec((mk.US, "SPY")).sec_type == TRUST
+    assert u.warrants_of(TENCENT) and all(w.sec_type == WARRANT for w in u.warrants_of(TENCENT))
+    assert u.spec((mk.HK, "800000")).sec_type == INDEX
+    assert all(o.sec_type == DRVT and o.owner == AAPL for o in u.options_of(AAPL))
+    assert u.spec((mk.CNSH, "600519")) is not None and u.spec((mk.CNSZ, "300750")) is not None
+    assert u.spec((mk.US, "ZZZZNOTREAL")) is None
+
+
+def test_unknown_codes_create_nothing():
+    m, _ = market()
+    assert m.ensure((mk.US, "ZZZZNOTREAL")) is None
+    assert m.get((mk.HK, "99999")) is None
+    assert m.instruments == {}
+
+
+def test_same_seed_and_start_give_the_same_history_and_prices():
+    a, _ = market(7)
+    b, _ = market(7)
+    c, _ = market(8)
+    ia, ib, ic = (x.ensure(TENCENT) for x in (a, b, c))
+    for kltype in (1, 2, 3, 6):
+        bars_a = a.klines(ia, kltype, T0 - 40 * 86400, T0)
+        assert bars_a == b.klines(ib, kltype, T0 - 40 * 86400, T0)
+        assert bars_a != c.klines(ic, kltype, T0 - 40 * 86400, T0)
+    assert ia.price == ib.price
+
+
+def test_history_reaches_back_years_and_stops_at_the_listing_date():
+    m, _ = market()
+    inst = m.ensure((mk.US, "ARM"))  # listed 2023-09-14
+    days = m.klines(inst, 2, T0 - 10 * 366 * 86400, T0)
+    assert days[0].ts >= _dt.datetime(2023, 9, 14, tzinfo=inst.path.tz).timestamp()
+    old = m.klines(m.ensure(TENCENT), 2, T0 - 8 * 366 * 86400, T0)
+    assert len(old) > 2900
+
+
+def test_every_period_reads_the_same_walk():
+    m, _ = market()
+    inst = m.ensure(TENCENT)
+    day = inst.path.local_day(T0) - _dt.timedelta(days=3)
+    d0, d1 = inst.path.day_bounds(day)
+    minutes = m.klines(inst, 1, d0, d1 - 1)
+    daily = [b for b in m.klines(inst, 2, d0, d1 - 1) if b.ts == d0][0]
+    assert len(minutes) == 1440
+    assert minutes[0].open == daily.open and minutes[-1].close == daily.close
+    assert max(b.high for b in minutes) == daily.high
+    assert min(b.low for b in minutes) == daily.low
+    assert sum(b.volume for b in minutes) == daily.volume
+    hours = m.klines(inst, 9, d0, d1 - 1)
+    assert len(hours) == 24 and max(b.high for b in hours) == daily.high
+    week = m.klines(inst, 3, d0, d1 - 1)[0]
+    assert week.high >= daily.high and week.low <= daily.low
+    for bar in minutes + hours:
+        assert bar.low <= min(bar.open, bar.close) <= max(bar.open, bar.close) <= bar.high
+
+
+def test_live_state_is_the_walk_at_the_demo_clock():
+    m, clock = market()
+    inst = m.ensure(TENCENT)
+    for _ in range(5):
+        clock.advance(7.5)
+        m.step([TENCENT])
+        assert inst.price == inst.path.price_at(clock.now())
+        assert inst.low <= inst.price <= inst.high
+        q = m.basic_qot(inst)
+        assert q.curPrice == inst.price
+        bar = m.current_kline(inst, 2)
+        assert bar.close == inst.price and bar.high == inst.high and bar.low == inst.low
+        assert m.time_shares(inst)[-1][1] == inst.price
+    seqs = [t.sequence for t in inst.tickers]
+    assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+
+
+def test_prices_sit_on_the_tick_grid():
+    m, _ = market()
+    for key in (TENCENT, AAPL, (mk.HK, "HSImain"), (mk.HK, "00005")):
+        inst = m.ensure(key)
+        intra = inst.path.intraday(inst.path.local_day(T0))
+        for p in intra.prices[:: 97]:
+            assert p == round_price(key[0], p)
+        assert len(intra.prices) == int((intra.end_ts - intra.start_ts) // STEP) + 1
+
+
+def test_demo_markets_report_continuous_trading_at_night_too():
+    night_hk = _dt.datetime(2026, 12, 5, 23, 30, tzinfo=_dt.timezone(_dt.timedelta(hours=8)))
+    for market_id in (mk.HK, mk.US, mk.CNSH, mk.CNSZ, mk.HK_FUTURE):
+        assert mk.market_state(market_id, night_hk.timestamp()) in (3, 5)
+
+
+def test_only_the_always_calendar_is_modelled():
+    with pytest.raises(ValueError, match="always"):
+        Market(1, calendar="real")
+
+
+def test_path_is_independent_of_what_was_asked_before():
+    u = Universe(_dt.date(2026, 11, 30))
+    spec = u.spec(TENCENT)
+    a = PricePath(spec, 3, _dt.date(2026, 11, 30))
+    b = PricePath(spec, 3, _dt.date(2026, 11, 30))
+    a.day(_dt.date(2020, 1, 2))  # walk far back first
+    target = _dt.date(2026, 11, 20)
+    assert a.day(target) == b.day(target)
