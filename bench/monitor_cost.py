@@ -15,7 +15,10 @@ What one run does:
    8 s), the once-a-second sampler and the GetGlobalState polls are all in it. The gateway's
    CPU is not.
 5. Scrapes: ``--scrapes`` GETs of /metrics, one every 0.5 s. Wall time per scrape is measured
-   at the client (connect to last byte); median and worst are reported, with the size.
+   at the client (connect to last byte, so it includes urllib reading 400 kB); the render time
+   on the monitor's loop is read from ``opendeck_monitor_scrape_seconds`` (wall) and
+   ``opendeck_monitor_scrape_cpu_seconds`` (CPU: wall minus CPU is the machine's doing). Median
+   and worst of each are reported, with the size.
 6. SIGTERM: the monitor must close every context and exit 0; the time it took is reported.
 
 Timings belong here, never in the tests. The machine is shared, so run it when it is quiet and
@@ -88,16 +91,22 @@ def main() -> int:
         host, port = addr.rsplit(":", 1)
         tmp = Path(tempfile.mkdtemp(prefix="opendeck-monitor-bench-"))
         prof = tmp / "endpoints.toml"
-        prof.write_text("version = 1\n" + "".join(
+        prof.write_text("version = 2\n" + "".join(
             f'[[endpoint]]\nname = "gw-{i:03d}"\nhost = "{host}"\nport = {port}\n'
-            for i in range(1, args.endpoints + 1)))
+            'connect_on_start = ["quote"]\n' for i in range(1, args.endpoints + 1)))
         cmd = [sys.executable, "-m", "opendeck.core.monitor", "--config", str(prof),
                "--metrics-port", "0", "--context", "quote"]
         if args.subscribe:
             cmd += ["--subscribe", args.subscribe]
         t_start = time.perf_counter()
-        mon = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        url = first_line_with(mon, "metrics on ", 60).split("metrics on ")[1].strip()
+        log = open(tmp / "monitor.log", "w+")
+        mon = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, text=True)
+        try:
+            url = first_line_with(mon, "metrics on ", 60).split("metrics on ")[1].strip()
+        except SystemExit:
+            log.seek(0)
+            print(log.read()[-2000:], file=sys.stderr)
+            raise
         deadline = time.monotonic() + 120
         while True:
             body = get(url)[1].decode()
@@ -117,11 +126,16 @@ def main() -> int:
         c1, w1 = cpu_seconds(mon.pid), time.perf_counter()
         idle_pct = 100.0 * (c1 - c0) / (w1 - w0)
 
-        times, size, lines = [], 0, 0
+        times, renders, cpus, size, lines = [], [], [], 0, 0
         for _ in range(args.scrapes):
             dt, body = get(url)
             times.append(dt * 1000)
             size, lines = len(body), body.count(b"\n")
+            # the previous scrape's render time on the monitor's loop, as it reports it
+            renders += [float(ln.split()[1]) * 1000 for ln in body.decode().splitlines()
+                        if ln.startswith("opendeck_monitor_scrape_seconds ")]
+            cpus += [float(ln.split()[1]) * 1000 for ln in body.decode().splitlines()
+                     if ln.startswith("opendeck_monitor_scrape_cpu_seconds ")]
             time.sleep(0.5)
 
         t0 = time.perf_counter()
@@ -134,7 +148,12 @@ def main() -> int:
             "all_up_s": round(t_all_up, 2),
             "idle_window_s": round(w1 - w0, 1), "idle_cpu_pct_of_one_core": round(idle_pct, 2),
             "scrape_ms_median": round(statistics.median(times), 2),
-            "scrape_ms_max": round(max(times), 2), "scrape_bytes": size, "scrape_lines": lines,
+            "scrape_ms_max": round(max(times), 2),
+            "render_ms_median": round(statistics.median(renders[1:]), 2),
+            "render_ms_max": round(max(renders[1:]), 2),
+            "render_cpu_ms_median": round(statistics.median(cpus[1:]), 2),
+            "render_cpu_ms_max": round(max(cpus[1:]), 2),
+            "scrape_bytes": size, "scrape_lines": lines,
             "sigterm_exit": rc, "sigterm_to_exit_s": round(t_stop, 2),
             "loadavg_1m": round(load0, 2), "cpus": os.cpu_count(),
         }

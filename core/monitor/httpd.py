@@ -3,7 +3,8 @@
 It runs on the monitor's own event loop (not in a thread, unlike
 ``prometheus_client.start_http_server``), so ``/healthz`` answering at all proves the loop is
 responsive, and a scrape reads the series between two updates, never during one.
-The exposition itself is prometheus_client's (text 0.0.4 or OpenMetrics, by the Accept header).
+The exposition is text format 0.0.4, byte for byte prometheus_client's, with cached series
+prefixes (:mod:`.exposition`): every Prometheus accepts it, whatever its Accept header prefers.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
 from prometheus_client import CollectorRegistry
-from prometheus_client.exposition import choose_encoder
+
+from .exposition import CONTENT_TYPE, TextExposition
 
 MAX_HEAD = 16 * 1024
 READ_TIMEOUT = 10.0
@@ -27,11 +30,14 @@ class MetricsServer:
     """``await start(host, port)``, then ``.host`` / ``.port``; ``await close()``."""
 
     def __init__(self, registry: CollectorRegistry, health: Health,
-                 before_scrape: Callable[[], None] | None = None) -> None:
+                 before_scrape: Callable[[], None] | None = None,
+                 after_scrape: Callable[[float, float], None] | None = None) -> None:
         self.registry = registry
         self.health = health
         self.before_scrape = before_scrape
+        self.after_scrape = after_scrape  # gets the render's wall and CPU seconds
         self.scrapes = 0
+        self._text = TextExposition()
         self.host = ""
         self.port = 0
         self._server: asyncio.Server | None = None
@@ -85,17 +91,15 @@ class MetricsServer:
         if method not in ("GET", "HEAD"):
             return "405 Method Not Allowed", "text/plain", b"only GET and HEAD\n"
         path = target.split("?", 1)[0]
-        headers = {}
-        for line in lines[1:]:
-            name, sep, value = line.partition(":")
-            if sep:
-                headers[name.strip().lower()] = value.strip()
         if path == "/metrics":
             if self.before_scrape is not None:
                 self.before_scrape()
-            encoder, ctype = choose_encoder(headers.get("accept", ""))
             self.scrapes += 1
-            return "200 OK", ctype, encoder(self.registry)
+            t0, c0 = time.perf_counter(), time.thread_time()
+            body = self._text.render(self.registry)
+            if self.after_scrape is not None:
+                self.after_scrape(time.perf_counter() - t0, time.thread_time() - c0)
+            return "200 OK", CONTENT_TYPE, body
         if path == "/healthz":
             ok, info = self.health()
             body = (json.dumps(info, separators=(",", ":")) + "\n").encode()

@@ -109,6 +109,12 @@ class MonitorMetrics:
         self.loop_lag = Gauge("opendeck_monitor_loop_lag_seconds",
                               "How late the monitor's last periodic sample ran (event loop health)",
                               registry=r)
+        self.scrape_seconds = Gauge("opendeck_monitor_scrape_seconds",
+                                    "Wall time the previous /metrics render took on the monitor's loop",
+                                    registry=r)
+        self.scrape_cpu_seconds = Gauge("opendeck_monitor_scrape_cpu_seconds",
+                                        "CPU time of the previous /metrics render (wall minus this: "
+                                        "the machine gave the core to someone else)", registry=r)
         self.symbol_pushes = (Counter("opendeck_symbol_pushes_total",
                                       "Pushes received per security (only with --per-symbol)",
                                       (*CTX, "proto", "security"), registry=r)
@@ -252,6 +258,10 @@ class MonitorMetrics:
         if "serverVer" in state:
             cur = self._info.get(ep, ("tcp", "", ""))
             self._set_info(ep, cur[0], str(state["serverVer"]), str(state.get("serverBuildNo", "")))
+
+    def scraped(self, wall: float, cpu: float) -> None:
+        self.scrape_seconds.set(wall)
+        self.scrape_cpu_seconds.set(cpu)
 
     def context_states(self) -> dict[tuple[str, str], ConnState]:
         """(endpoint label, context) -> state, for /healthz and tests."""

@@ -205,3 +205,19 @@ def test_log_lines_logfmt_and_json():
     rec = json.loads(out.getvalue())
     assert rec["event"] == "state" and rec["new"] == "ready" and rec["endpoint"] == "home"
     assert rec["ts"].endswith("Z")
+
+
+def test_cached_text_exposition_is_generate_latest_byte_for_byte():
+    from opendeck.core.monitor.exposition import TextExposition
+    m = MonitorMetrics(per_symbol=True)
+    te = TextExposition(max_cached=50)  # small: the cache also clears and refills on the way
+    ring = PushLog(100)
+    for i in range(30):
+        m.track(f"e{i}", f"gw-{i}", [Q])
+        m.observe(state(ConnState.HANDSHAKING, ConnState.READY, ep=f"e{i}"))
+        m.observe(Heartbeat(endpoint=f"e{i}", context=Q, rtt_ms=i / 10))
+        _rows(ring, f"e{i}", "quote", catalog.QOT_UPDATE_TICKER, 2, security=f"HK.{i:05d}")
+        m.sample_pushes(ring)
+        assert te.render(m.registry) == generate_latest(m.registry)
+    m.set_global_state("e1", {"marketHK": 3, "serverVer": 1011, "serverBuildNo": 7})
+    assert te.render(m.registry) == generate_latest(m.registry)

@@ -9,6 +9,7 @@ import socket
 import subprocess
 
 import pytest
+from prometheus_client import generate_latest
 from monitor_procs import MONITOR, http_get, start_gateway, start_monitor, wait_until
 from waiting import ChangeWaiter
 
@@ -125,10 +126,12 @@ async def test_monitor_in_process_unreachable_is_a_series_not_a_crash(gateway):
 def test_http_routes():
     m = MonitorMetrics()
     srv = MetricsServer(m.registry, lambda: (False, {"status": "stalled"}))
+    m.track("e", 'a "quoted"\\name', [Q])
     status, ctype, body = srv.respond(b"GET /metrics HTTP/1.1\r\nAccept: application/openmetrics-text; "
                                       b"version=1.0.0\r\n\r\n")
-    assert status == "200 OK" and ctype.startswith("application/openmetrics-text")
-    assert body.endswith(b"# EOF\n")
+    assert status == "200 OK" and ctype == "text/plain; version=0.0.4; charset=utf-8"
+    assert body == generate_latest(m.registry)  # the cached prefixes change nothing
+    assert b'endpoint="a \\"quoted\\"\\\\name"' in body
     assert srv.respond(b"GET /healthz HTTP/1.1\r\n\r\n")[0] == "503 Service Unavailable"
     assert srv.respond(b"GET /nope HTTP/1.1\r\n\r\n")[0] == "404 Not Found"
     assert srv.respond(b"POST /metrics HTTP/1.1\r\n\r\n")[0] == "405 Method Not Allowed"
