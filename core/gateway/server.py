@@ -14,8 +14,9 @@ Usage::
 Where the jobs live (this package):
 
 ==================  ==========================================================================
-server.py           DemoGateway: listening, accepting, the connection cap, the TCP read loop,
-                    the market task, lifecycle and read-only views
+server.py           DemoGateway: lifecycle, the connection cap (admit / release), reply
+                    chunking, the market task, read-only views
+tcpport.py          the TCP port: read loop, handshake and idle timeouts, refusal over the cap
 wsserver.py         the WebSocket port (ws:// and wss://): upgrade, InitWebSocket, key check
 clientstate.py      per-connection state and the TCP link
 dispatch.py         the handler registry (``@handles(proto_id)``) and request dispatch
@@ -23,7 +24,7 @@ handlers_*.py       the handlers, by group (system, quote, trade, ...)
 pushes.py           the write path, pushes, market ticks, notifies, account pushes
 faults.py           fault knobs for testing clients (stall, garbage, bad SHA-1, blast, ...)
 limits.py           caps and timeouts against hostile clients
-stats.py            counters, and a log helper that folds repeated errors
+stats.py            counters; folding of repeated errors (accept failures at the fd limit)
 market.py           the synthetic market;  trading.py: accounts, orders, fills
 ==================  ==========================================================================
 
@@ -49,36 +50,30 @@ Fault knobs: see :mod:`.faults`. Also ``push_rate`` (ticks per second, 0 pauses 
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import logging
 import ssl
 from collections import deque
 from collections.abc import Callable
 from dataclasses import asdict
+from typing import Self
 
 from ..cipher import RsaCipher
-from ..channel import encode_message
-from ..errors import ProtocolError
-from ..wire import FMT_JSON, FMT_PROTOBUF, encode_frame
 from . import dispatch as _dispatch
 from . import market as mk
-from . import pushes
-from .clientstate import ClientInfo, ClientState, TcpLink, new_conn_id
+from . import pushes, tcpport
+from .clientstate import ClientInfo, ClientState, new_conn_id
 from .faults import FaultsMixin
 from .limits import Limits
-from .stats import FoldedLog, GatewayStats
+from .stats import AcceptErrorFilter, FoldedLog, GatewayStats
 from .trading import Book
 
 log = logging.getLogger("opendeck.gateway")
 
 DEMO_USER_ID = 10086001
 DEFAULT_QUOTA = 1000
-READ_SIZE = 256 * 1024
 MAX_PUSH_BUFFER = 4 * 1024 * 1024
-#: over the connection cap: how many refused TCP connections may wait for their InitConnect
-#: (to be told why) at once, and for how long; the others are closed at once
-MAX_REFUSING = 16
-REFUSE_WAIT = 2.0
 
 __all__ = ["DEMO_USER_ID", "ClientInfo", "DemoGateway", "GatewayStats", "new_conn_id"]
 
@@ -90,15 +85,6 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-def read_budget(ready: bool, accepted_at: float, now: float, handshake_timeout: float,
-                idle_timeout: float) -> float:
-    """Seconds the next read of a TCP connection may wait: what is left of the handshake
-    window before the handshake, the idle timeout after it. <= 0 means time is up."""
-    if not ready:
-        return accepted_at + handshake_timeout - now
-    return idle_timeout
 
 
 class DemoGateway(FaultsMixin):
@@ -155,12 +141,12 @@ class DemoGateway(FaultsMixin):
         self.fill_timers: dict[int, asyncio.TimerHandle] = {}
         self.refusals = FoldedLog(log, 1.0)
         self.accept_errors = FoldedLog(log, 1.0)
-        self._listen_fds: set[int] = set()
-        self._refusing: set[ClientState] = set()
-        self._loop_handler = None
+        self.accept_filter = AcceptErrorFilter(self.accept_errors, self.counters)
+        #: TCP connections over the cap waiting to be told so (tcpport._refuse)
+        self.refusing: set[ClientState] = set()
         self._server: asyncio.base_events.Server | None = None
         self._market_task: asyncio.Task | None = None
-        self._stopping = False
+        self.stopping = False
         self._change = asyncio.Event()
         #: the last 100 successful handshakes (ClientInfo right after InitConnect)
         self.handshake_log: deque[ClientInfo] = deque(maxlen=100)
@@ -170,9 +156,10 @@ class DemoGateway(FaultsMixin):
     async def start(self) -> None:
         if self._server is not None:
             raise RuntimeError("the gateway is already running")
-        self._stopping = False
-        self._server = await asyncio.start_server(self._serve, self.host, self.port,
-                                                  limit=READ_SIZE)
+        self.stopping = False
+        self._server = await asyncio.start_server(functools.partial(tcpport.serve, self),
+                                                  self.host, self.port,
+                                                  limit=tcpport.READ_SIZE)
         sock = self._server.sockets[0].getsockname()
         self.host, self.port = sock[0], sock[1]
         if self.websocket_port is not None:
@@ -186,7 +173,8 @@ class DemoGateway(FaultsMixin):
                 await self._server.wait_closed()
                 self._server = None
                 raise
-        self._filter_accept_errors()
+        socks = list(self._server.sockets) + (self._ws.sockets if self._ws else [])
+        self.accept_filter.install(asyncio.get_running_loop(), socks)
         self._market_task = asyncio.create_task(self._market_loop(),
                                                 name=f"opendeck-gateway-market:{self.port}")
         if not is_loopback(self.host):
@@ -201,8 +189,8 @@ class DemoGateway(FaultsMixin):
         server = self._server
         if server is None:
             return
-        self._stopping = True
-        self._unfilter_accept_errors()
+        self.stopping = True
+        self.accept_filter.remove()
         server.close()
         if self._ws is not None:
             self._ws.close()
@@ -213,7 +201,7 @@ class DemoGateway(FaultsMixin):
         for timer in self.fill_timers.values():
             timer.cancel()
         self.fill_timers.clear()
-        for c in list(self._refusing):
+        for c in list(self.refusing):
             c.abort()
             if c.task is not None:
                 c.task.cancel()
@@ -239,7 +227,7 @@ class DemoGateway(FaultsMixin):
         self._signal()
         log.info("demo gateway on %s:%s stopped", self.host, self.port)
 
-    async def __aenter__(self) -> DemoGateway:
+    async def __aenter__(self) -> Self:
         await self.start()
         return self
 
@@ -308,7 +296,7 @@ class DemoGateway(FaultsMixin):
 
     def admit(self, c: ClientState) -> bool:
         """Register a new connection, or refuse it (stopping, or at the cap)."""
-        if self._stopping:
+        if self.stopping:
             return False
         if len(self.conns) >= self.limits.max_connections:
             self.counters.connections_refused += 1
@@ -331,7 +319,7 @@ class DemoGateway(FaultsMixin):
             self.conns.remove(c)
         except ValueError:
             return
-        if had_subs and not self._stopping:
+        if had_subs and not self.stopping:
             pushes.quota_changed(self)
         self._signal()
         log.debug("connection %s (connID %s) closed", c.peer, c.conn_id)
@@ -385,137 +373,6 @@ class DemoGateway(FaultsMixin):
                      c.peer, self.drain_timeout)
             return False
         return True
-
-    def _filter_accept_errors(self) -> None:
-        """Fold asyncio's "accept() out of system resource" reports for our listening
-        sockets (at the fd limit asyncio reports one per attempt, with a traceback each)
-        into one log line per second with a count; everything else goes on to the handler
-        that was there before."""
-        loop = asyncio.get_running_loop()
-        socks = list(self._server.sockets)
-        if self._ws is not None:
-            socks += self._ws.sockets
-        self._listen_fds = {s.fileno() for s in socks}
-        previous = loop.get_exception_handler()
-
-        def handler(loop, context) -> None:
-            sock = context.get("socket")
-            if (sock is not None and self._listen_fds
-                    and str(context.get("message", "")).startswith("socket.accept()")
-                    and sock.fileno() in self._listen_fds):
-                self.counters.accept_errors += 1
-                self.accept_errors.report(
-                    f"demo gateway cannot accept connections: {context.get('exception')}; "
-                    "new clients wait in the backlog until descriptors are free")
-                return
-            if previous is not None:
-                previous(loop, context)
-            else:
-                loop.default_exception_handler(context)
-        self._loop_handler = (handler, previous)
-        loop.set_exception_handler(handler)
-
-    def _unfilter_accept_errors(self) -> None:
-        self._listen_fds = set()  # a handler left in a chain passes everything on
-        if self._loop_handler is None:
-            return
-        handler, previous = self._loop_handler
-        self._loop_handler = None
-        loop = asyncio.get_running_loop()
-        if loop.get_exception_handler() is handler:
-            loop.set_exception_handler(previous)
-
-    # -- the TCP port ------------------------------------------------------------------------
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        c = ClientState(TcpLink(writer), rsa=self.rsa)
-        c.task = asyncio.current_task()
-        if not self.admit(c):
-            if not self._stopping and len(self._refusing) < MAX_REFUSING:
-                self._refusing.add(c)
-                try:
-                    await self._refuse(c, reader)
-                except (ConnectionError, OSError, asyncio.CancelledError):
-                    pass
-                finally:
-                    self._refusing.discard(c)
-            c.abort()
-            return
-        try:
-            await self._read_loop(c, reader)
-        except (ConnectionError, OSError) as exc:
-            log.debug("connection %s: %s", c.peer, exc)
-        except asyncio.CancelledError:
-            pass
-        except Exception:  # never let one client take the server down
-            log.exception("demo gateway: connection %s failed", c.peer)
-        finally:
-            c.closing = True
-            if c.close_after:
-                c.link.close()  # flushes what is buffered (the final reply) first
-            else:
-                c.link.abort()
-            self.release(c)
-
-    async def _refuse(self, c: ClientState, reader: asyncio.StreamReader) -> None:
-        """Over the cap: answer the first packet (InitConnect, in plaintext) with retType -1
-        saying why, then close. A client that sends nothing for REFUSE_WAIT s is dropped."""
-        packets: list = []
-        try:
-            async with asyncio.timeout(REFUSE_WAIT):
-                while not packets:
-                    data = await reader.read(READ_SIZE)
-                    if not data:
-                        return
-                    packets = c.channel.receive(data)
-        except (TimeoutError, ProtocolError):
-            return
-        pkt = packets[0]
-        fmt = pkt.fmt if pkt.fmt in (FMT_PROTOBUF, FMT_JSON) else FMT_PROTOBUF
-        cap = self.limits.max_connections
-        resp = _dispatch.GenericResponse(
-            retType=-1, retMsg=f"the demo gateway is at its cap of {cap} connections "
-            "(--max-connections): close another connection or raise the cap")
-        c.link.write([encode_frame(pkt.proto_id, pkt.serial, encode_message(resp, fmt),
-                                   fmt=fmt)])
-        c.link.close()
-
-    async def _read_loop(self, c: ClientState, reader: asyncio.StreamReader) -> None:
-        loop = asyncio.get_running_loop()
-        accepted = loop.time()
-        while not c.closing:
-            await self.resumed.wait()
-            budget = read_budget(c.ready, accepted, loop.time(), self.limits.handshake_timeout,
-                                 self.limits.idle_factor * self.keepalive_interval)
-            try:
-                if budget <= 0:
-                    raise TimeoutError
-                async with asyncio.timeout(budget):
-                    data = await reader.read(READ_SIZE)
-            except TimeoutError:
-                self.counters.timeouts += 1
-                if c.ready:
-                    log.info("connection %s sent nothing for %gs (%g x keepAliveInterval); "
-                             "closing it", c.peer, self.limits.idle_factor *
-                             self.keepalive_interval, self.limits.idle_factor)
-                else:
-                    self.counters.handshakes_failed += 1
-                    log.info("connection %s did not finish InitConnect within %gs; closing "
-                             "it", c.peer, self.limits.handshake_timeout)
-                return
-            if not data:
-                return
-            c.last_in = loop.time()
-            await self.resumed.wait()
-            self.counters.bytes_in += len(data)
-            try:
-                packets = c.channel.receive(data)
-            except ProtocolError as exc:
-                log.info("connection %s: %s; closing it", c.peer, exc)
-                self.counters.bad_packets += 1
-                return
-            if not await self.handle_packets(c, packets):
-                return
 
     # -- market ------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""Counters of the demo gateway, and a log helper that folds repeated errors.
+"""Counters of the demo gateway, and helpers that fold repeated errors into one log line.
 
 :class:`GatewayStats` is what ``DemoGateway.stats`` hands out (a copy, so readers never see a
 half-updated set). :class:`FoldedLog` is for errors that can arrive thousands of times a
@@ -74,3 +74,48 @@ class FoldedLog:
         else:
             self.logger.log(self.level, "%s", text)
         return True
+
+
+class AcceptErrorFilter:
+    """At the fd limit asyncio reports "socket.accept() out of system resource" with a
+    traceback for every attempt (hundreds a second). While installed, those reports for the
+    given listening sockets are counted (``stats.accept_errors``) and folded into one line a
+    second; every other report goes on to the loop's previous handler."""
+
+    def __init__(self, folded: FoldedLog, stats: GatewayStats) -> None:
+        self.folded = folded
+        self.stats = stats
+        self._fds: set[int] = set()
+        self._installed = None
+
+    def install(self, loop, sockets) -> None:
+        self._fds = {s.fileno() for s in sockets}
+        previous = loop.get_exception_handler()
+
+        def handler(loop, context) -> None:
+            sock = context.get("socket")
+            if (sock is not None and self._fds
+                    and str(context.get("message", "")).startswith("socket.accept()")
+                    and sock.fileno() in self._fds):
+                self.stats.accept_errors += 1
+                self.folded.report(
+                    f"demo gateway cannot accept connections: {context.get('exception')}; "
+                    "new clients wait in the backlog until descriptors are free")
+                return
+            if previous is not None:
+                previous(loop, context)
+            else:
+                loop.default_exception_handler(context)
+        self._installed = (loop, handler, previous)
+        loop.set_exception_handler(handler)
+
+    def remove(self) -> None:
+        """Stop filtering; put the previous handler back unless another was set after ours
+        (then ours stays in that chain, passing everything on)."""
+        self._fds = set()
+        if self._installed is None:
+            return
+        loop, handler, previous = self._installed
+        self._installed = None
+        if loop.get_exception_handler() is handler:
+            loop.set_exception_handler(previous)

@@ -9,8 +9,9 @@ import logging
 import pytest
 from opendeck.core.gateway import DemoGateway
 from opendeck.core.gateway.limits import Limits
-from opendeck.core.gateway.server import is_loopback, read_budget
+from opendeck.core.gateway.server import is_loopback
 from opendeck.core.gateway.stats import FoldedLog
+from opendeck.core.gateway.tcpport import read_budget
 from opendeck.core.pb import Qot_Sub_pb2, Trd_GetOrderList_pb2
 from test_gateway import RawClient
 
