@@ -266,7 +266,49 @@ def run_future(ft, args) -> None:
         ctx.close()
 
 
-PARTS = {"quote": run_quote, "trade": run_trade, "us": run_us, "future": run_future}
+def run_replay(ft, args) -> None:
+    """Subscribe HK.00700 quote + ticker and report every push (for the replay test)."""
+    seen: dict[str, list] = {"ticker": [], "quote": []}
+    lock = threading.Lock()
+
+    class Tick(ft.TickerHandlerBase):
+        def on_recv_rsp(self, rsp_pb):
+            ret, data = super().on_recv_rsp(rsp_pb)
+            if ret == ft.RET_OK:
+                with lock:
+                    seen["ticker"] += [[r["sequence"], r["price"], r["volume"]]
+                                       for r in records(data)]
+            return ret, data
+
+    class Quote(ft.StockQuoteHandlerBase):
+        def on_recv_rsp(self, rsp_pb):
+            ret, data = super().on_recv_rsp(rsp_pb)
+            if ret == ft.RET_OK:
+                with lock:
+                    seen["quote"] += [[r["last_price"], r["volume"]] for r in records(data)]
+            return ret, data
+
+    ctx = ft.OpenQuoteContext(host=args.host, port=args.port, is_encrypt=args.encrypt)
+    try:
+        ctx.set_handler(Tick())
+        ctx.set_handler(Quote())
+        call(ft, "subscribe_replay", ctx.subscribe, ["HK.00700"],
+             [ft.SubType.QUOTE, ft.SubType.TICKER])
+        end = time.monotonic() + args.deadline
+        while time.monotonic() < end:
+            with lock:
+                if len(seen["ticker"]) >= args.expect and len(seen["quote"]) >= args.expect:
+                    break
+            time.sleep(0.05)
+        time.sleep(0.3)  # anything still in flight
+        with lock:
+            emit("replayed", **seen)
+    finally:
+        ctx.close()
+
+
+PARTS = {"quote": run_quote, "trade": run_trade, "us": run_us, "future": run_future,
+         "replay": run_replay}
 
 
 def main() -> int:
@@ -277,6 +319,7 @@ def main() -> int:
     p.add_argument("--parts", default="quote,trade,us,future")
     p.add_argument("--password", default="123456")
     p.add_argument("--deadline", type=float, default=15.0)
+    p.add_argument("--expect", type=int, default=0, help="replay part: pushes of each kind")
     args = p.parse_args()
     args.encrypt = bool(args.rsa_key)
     try:

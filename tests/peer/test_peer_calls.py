@@ -21,6 +21,7 @@ import opendeck.core.gateway.quote_pulls  # noqa: F401  (registers the pull hand
 import opendeck.core.gateway.quote_static  # noqa: F401
 import opendeck.core.gateway.trade_pulls  # noqa: F401
 from opendeck.core.cipher import RsaCipher
+from opendeck.core.gateway import replay
 from opendeck.core.gateway.market import Market
 from opendeck.core.gateway.pricepath import ManualClock
 
@@ -67,8 +68,9 @@ PUSH_CALLS = ("StockQuote", "Ticker", "OrderBook", "CurKline", "RTData", "Broker
 assert len(CALLS) + len(PUSH_CALLS) == 51
 
 
-def _run(port: int, home: Path, rsa_key: Path | None, timeout: float = 150.0) -> dict:
-    cmd = [sys.executable, str(DRIVER), "--port", str(port), "--deadline", "20"]
+def _run(port: int, home: Path, rsa_key: Path | None, timeout: float = 150.0,
+         extra: tuple[str, ...] = ()) -> dict:
+    cmd = [sys.executable, str(DRIVER), "--port", str(port), "--deadline", "20", *extra]
     if rsa_key is not None:
         cmd += ["--rsa-key", str(rsa_key)]
     env = dict(os.environ, HOME=str(home), USERPROFILE=str(home), PYTHONUNBUFFERED="1",
@@ -81,6 +83,7 @@ def _run(port: int, home: Path, rsa_key: Path | None, timeout: float = 150.0) ->
         proc.kill()
         out, err = proc.communicate(timeout=10)
     lines = [json.loads(x) for x in out.splitlines() if x.startswith("{")]
+    replayed = [x for x in lines if x["kind"] == "replayed"]
     calls: dict[str, dict] = {}
     pushes: dict[str, dict] = {}
     for x in lines:
@@ -90,6 +93,7 @@ def _run(port: int, home: Path, rsa_key: Path | None, timeout: float = 150.0) ->
             pushes.setdefault(x["what"], x)
     errors = [x for x in lines if x["kind"] == "error"]
     return {"calls": calls, "pushes": pushes, "errors": errors, "rc": proc.returncode,
+            "replayed": replayed[0] if replayed else None,
             "tail": out[-4000:] + "\n--- stderr ---\n" + err[-2000:]}
 
 
@@ -246,3 +250,33 @@ def test_futures_order_fills_a_real_contract(calls_run):
     held = {r["code"]: r["qty"] for r in _rows(run, "position_list_query_future")}
     assert held.get("HK.MHImain", 0) >= 1
 
+
+
+def test_replay_a_recorded_session_into_futu(tmp_path, peer_kit):
+    """Record the demo gateway with `opendeck record`, replay the journal at max speed into
+    futu-api: the ticker and quote pushes futu sees end with exactly the recorded ones."""
+    peer_kit.require_futu()
+    journal = tmp_path / "session.sqlite"
+    recorder = Path(sys.executable).with_name("opendeck")
+    with peer_kit.GatewayThread(push_rate=20.0, seed=5) as gt:
+        proc = subprocess.run([str(recorder), "record", f"127.0.0.1:{gt.port}",
+                               "--subscribe", "HK.00700", "--subtypes", "basic,ticker",
+                               "--pushes", "40", "--journal", str(journal)],
+                              capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    items = replay.load(journal)
+    ticks = [[t.sequence, t.price, t.volume] for it in items if it.proto_id == 3011
+             for t in it.resp.s2c.tickerList]
+    quotes = [[q.curPrice, q.volume] for it in items if it.proto_id == 3005
+              for q in it.resp.s2c.basicQotList]
+    assert ticks and quotes
+    with peer_kit.GatewayThread(push_rate=0.0, seed=99) as gt:
+        rp = gt.call(lambda: replay.Replay(gt.gw, items, speed=None))
+        gt.loop.call_soon_threadsafe(lambda: gt.loop.create_task(rp.run()))
+        run = _run(gt.port, tmp_path, None, extra=("--parts", "replay", "--expect",
+                                                   str(max(len(ticks), len(quotes)))))
+        gt.wait_until(lambda: rp.done.is_set(), 20)
+    seen = run["replayed"]
+    assert seen is not None, run["tail"]
+    assert seen["ticker"][-len(ticks):] == ticks
+    assert seen["quote"][-len(quotes):] == quotes
