@@ -24,10 +24,10 @@ from opendeck.core.events import (
     StateChanged,
 )
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QSplitter, QStackedWidget
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QSplitter, QStackedWidget
 
-from . import about, errors, paths, theme
+from . import about, errors, menus, paths, theme
 from .connlog import ConnectionLogDock
 from .endpoint_actions import EndpointActions
 from .endpoint_panel import EndpointPanel
@@ -37,7 +37,7 @@ from .pushlog import PushLogDock
 from .statebook import StateBook
 from .widgets import async_slot, running_tasks, spawn
 
-STATE_VERSION = 3  # bump when the dock set changes, so an old saved layout is ignored
+STATE_VERSION = 4  # bump when the dock set changes, so an old saved layout is ignored
 
 
 class MainWindow(EndpointActions, QMainWindow):
@@ -100,6 +100,7 @@ class MainWindow(EndpointActions, QMainWindow):
         # the push log needs the full width (filter bar, table, detail pane): tab the
         # connection log next to it; both can be dragged apart and the layout is remembered
         self.tabifyDockWidget(self.pushlog, self.connlog)
+        self.market_dock = self._make_market_dock()
         self.pushlog.raise_()
         self.resizeDocks([self.pushlog], [270], Qt.Orientation.Vertical)
         self._make_menus()
@@ -131,6 +132,32 @@ class MainWindow(EndpointActions, QMainWindow):
         self._update_actions()
         theme.notifier().changed.connect(self._theme_changed)
 
+    def _make_market_dock(self) -> QDockWidget | None:
+        """The watchlist / ladder / tape (gui/market), tabbed with the logs and flushed on the
+        push log's timer (``flush_hooks``: no signal per push). None if it cannot load."""
+        try:
+            from .market import MarketDock
+            self.market = MarketDock(self.session)
+        except Exception as exc:  # noqa: BLE001 - the window works without it; say why
+            print(f"opendeck: the watchlist is not available: {type(exc).__name__}: {exc}",
+                  file=sys.stderr)
+            self.market = None
+            return None
+        dock = QDockWidget("Watchlist", self)
+        dock.setObjectName("watchlistDock")
+        dock.setWidget(self.market)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        self.tabifyDockWidget(self.connlog, dock)
+        self.pushlog.flush_hooks.append(self._flush_market)
+        return dock
+
+    def _flush_market(self) -> None:
+        try:
+            self.market.poll()
+        except Exception as exc:  # one report, then the push log goes on without it
+            self.pushlog.flush_hooks.remove(self._flush_market)
+            errors.report(exc, "in the watchlist's flush (stopped; the push log goes on)")
+
     def _set_notify(self, on: bool) -> None:
         self.notifier.enabled = bool(on)
         self.settings.setValue("notifyDrops", bool(on))
@@ -139,80 +166,11 @@ class MainWindow(EndpointActions, QMainWindow):
         self.update()
 
     # ======================================================================== actions
-    def _action(self, key: str, text: str, slot, shortcut=None, tip: str = "") -> QAction:
-        a = QAction(text, self)
-        a.setObjectName(f"action_{key}")
-        if shortcut is not None:
-            if isinstance(shortcut, list):
-                a.setShortcuts(shortcut)
-            else:
-                a.setShortcut(shortcut)
-        if tip:
-            a.setToolTip(tip)
-            a.setStatusTip(tip)
-        a.triggered.connect(slot)
-        self.actions_by_key[key] = a
-        self.addAction(a)
-        return a
-
     def _make_actions(self) -> None:
-        self.actions_by_key: dict[str, QAction] = {}
-        A, K, SK = self._action, QKeySequence, QKeySequence.StandardKey
-        A("new", "&New\u2026", self.new_endpoint, K(SK.New), "Add an endpoint (Ctrl+N)")
-        A("edit", "&Edit\u2026", self.edit_endpoint, K("F2"), "Edit the selected endpoint (F2)")
-        A("duplicate", "D&uplicate", self.duplicate_endpoint, K("Ctrl+D"),
-          "Copy the selected endpoint (Ctrl+D)")
-        A("remove", "&Remove\u2026", self.remove_endpoint, None,
-          "Remove the selected endpoint (Delete in the list)")
-        A("import", "&Import\u2026", self.import_profiles, K("Ctrl+O"),
-          "Add endpoints from a TOML profile file (Ctrl+O)")
-        A("export", "E&xport\u2026", self.export_profiles, K("Ctrl+Shift+S"),
-          "Save every endpoint to a TOML profile file (Ctrl+Shift+S)")
-        A("connect_all", "&Connect all", self.connect_all,
-          [K("Ctrl+Return"), K("Ctrl+Enter")], "Open every context of the selected endpoint (Ctrl+Enter)")
-        A("disconnect_all", "&Disconnect all", self.disconnect_all,
-          [K("Ctrl+Shift+Return"), K("Ctrl+Shift+Enter")],
-          "Close every context of the selected endpoint (Ctrl+Shift+Enter)")
-        A("refresh", "&Refresh", self.refresh, K("F5"),
-          "Refresh global state, quota and accounts of the selected endpoint (F5)")
-        A("quit", "&Quit", self.close, K("Ctrl+Q"), "Close every connection and quit (Ctrl+Q)")
-        A("find", "&Filter pushes", self.focus_filter, K(SK.Find), "Focus the push log filter (Ctrl+F)")
-        A("pause", "&Pause / resume push log", self.toggle_pause, K("Ctrl+P"),
-          "Pause or resume the push log view (Ctrl+P; Space in the log table)")
-        A("clear", "C&lear push log", lambda: self.pushlog.clear(), K("Ctrl+L"),
-          "Clear the push log view; the journal keeps everything (Ctrl+L)")
-        A("reset_layout", "Reset &layout", self.reset_layout, None, "Put the docks back where they started")
-        A("about", "&About OpenDeck", self.about, None, "Versions of OpenDeck and its libraries")
-        n = A("notify", "&Notify when a connection drops", self._set_notify, None,
-              "A system notification when a context drops or stops while OpenDeck is in the "
-              "background (not for the demo gateway)")
-        n.setCheckable(True)
-        n.setChecked(self.notifier.enabled)
-        A("journal", "Show &journal location", self.show_journal, None)
+        menus.make_actions(self)
 
     def _make_menus(self) -> None:
-        a = self.actions_by_key
-        mb = self.menuBar()
-        m = mb.addMenu("&File")
-        m.addActions([a["import"], a["export"]])
-        m.addSeparator()
-        m.addAction(a["journal"])
-        m.addSeparator()
-        m.addAction(a["quit"])
-        m = mb.addMenu("&Endpoint")
-        m.addActions([a["new"], a["edit"], a["duplicate"], a["remove"]])
-        m.addSeparator()
-        m.addActions([a["connect_all"], a["disconnect_all"], a["refresh"]])
-        m = mb.addMenu("&View")
-        m.addActions([a["find"], a["pause"], a["clear"]])
-        m.addSeparator()
-        m.addAction(self.pushlog.toggleViewAction())
-        m.addAction(self.connlog.toggleViewAction())
-        m.addAction(a["reset_layout"])
-        m.addSeparator()
-        m.addAction(a["notify"])
-        m = mb.addMenu("&Help")
-        m.addAction(a["about"])
+        menus.make_menus(self)
 
     def _make_status_bar(self) -> None:
         sb = self.statusBar()
@@ -264,6 +222,8 @@ class MainWindow(EndpointActions, QMainWindow):
         self.restoreState(self._default_state, STATE_VERSION)
         self.pushlog.show()
         self.connlog.show()
+        if self.market_dock is not None:
+            self.market_dock.show()
         self.splitter.setSizes([250, max(400, self.width() - 250)])
 
     # ======================================================================== selection

@@ -25,6 +25,8 @@ class DropNotifier:
         self.sent: list[tuple[str, str]] = []  # what was announced (title, text), newest last
         self._down: set[tuple[str, str]] = set()  # (endpoint, context) announced, not ready since
         self._tray: QSystemTrayIcon | None = None
+        #: whether OpenDeck is in the background now (tests replace it)
+        self.in_background = lambda: not window.isActiveWindow()
 
     @property
     def available(self) -> bool:
@@ -36,7 +38,7 @@ class DropNotifier:
         ep = self.window.session.endpoints.get(ev.endpoint)
         if ep is None or (ep.demo and not self.demo):
             return False
-        return not self.window.isActiveWindow()
+        return self.in_background()
 
     def on_state(self, ev: StateChanged, endpoint_name: str) -> None:
         key = (ev.endpoint, str(ev.context or ""))
