@@ -12,16 +12,14 @@ import json
 import time
 
 import pytest
-from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtWidgets import QFileDialog
-
 from opendeck.core import catalog
 from opendeck.core.config import Endpoint
 from opendeck.core.pb import (
     Qot_UpdateBasicQot_pb2,
     Qot_UpdateTicker_pb2,
 )
-from opendeck.core.session import PushRecord, Session
+from opendeck.core.pushrow import PushRecord
+from opendeck.core.session import Session
 from opendeck.core.summary import summarize
 from opendeck.gui.hexview import hexdump
 from opendeck.gui.pushlog import (
@@ -36,6 +34,8 @@ from opendeck.gui.pushlog import (
     SCAN_CHUNK,
     PushLogDock,
 )
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtWidgets import QFileDialog
 
 pytestmark = pytest.mark.gui
 
@@ -83,20 +83,19 @@ def ticker_body(code: str = "AAPL", market: int = 11, price: float = 190.25) -> 
 
 def feed(session: Session, n: int, *, endpoint: str = "ep-a", context: str = "quote",
          proto_id: int = BASIC, body: bytes | None = None, error: str = "",
-         summary: str | None = None, batch: int = 64) -> list[PushRecord]:
-    """Append ``n`` pushes the way the session does: batches with one timestamp each."""
+         batch: int = 64) -> list[PushRecord]:
+    """Append ``n`` pushes the way the session does: batches with one timestamp each (rows in
+    core/pushrow.py's schema: no summary stored; it is built when shown)."""
     if body is None:
         body = basic_body() if proto_id == BASIC else ticker_body()
-    sec, summ = summarize(proto_id, 0, body)
-    if summary is not None:
-        summ = summary
+    sec, _summ = summarize(proto_id, 0, body)
     out = []
     left = n
     while left > 0:
         k = min(batch, left)
         now = time.time()
         recs = [PushRecord(session.pushes.next_seq(), now, endpoint, context, proto_id, 0,
-                           1000 + i, body, sec, summ, error) for i in range(k)]
+                           1000 + i, body, sec, error) for i in range(k)]
         session.pushes.extend([r.row() for r in recs])
         session.push_counts[endpoint] = session.push_counts.get(endpoint, 0) + k
         if session.journal is not None:
@@ -218,8 +217,8 @@ def test_endpoint_renames_reach_new_rows_and_the_combo(dock, session):
 
 
 def test_long_summary_is_one_truncated_line(dock, session):
-    long = "line one\nline two " + "x" * 500
-    feed(session, 1, summary=long)
+    long = "line one\nline two " + "x" * 500  # a push's error is its summary
+    feed(session, 1, error=long)
     dock.flush()
     shown = dock.model.data(dock.model.index(0, COL_SUMMARY))
     assert "\n" not in shown and len(shown) <= 160 and shown.endswith("…")
@@ -713,3 +712,46 @@ def test_big_catch_up_and_refilter_run_in_steps_and_account_for_every_push(qtbot
     feed(session, 2, proto_id=TICKER, body=ticker_body("TSLA"))
     dock.flush()
     assert col(dock, COL_SECURITY) == ["US.TSLA"] * 22 and dock.matching == 22
+
+
+def test_export_of_the_filtered_view_holds_exactly_the_filtered_rows(qtbot, tmp_path):
+    s = Session([Endpoint(name="Alpha box", id="ep-a"), Endpoint(name="Beta VPS", id="ep-b")],
+                ring_capacity=60, journal_path=tmp_path / "journal.sqlite3")
+    try:
+        dock = make_dock(qtbot, s, row_cap=5)  # the cap and the ring drop rows from sight...
+        feed(s, 40)
+        feed(s, 30, endpoint="ep-b", proto_id=TICKER)
+        feed(s, 40)
+        dock.flush()
+        dock.set_filter(endpoint="ep-b")
+        run_scan(dock)
+        assert dock.model.rowCount() <= 5 and dock.matching <= 30
+        n = dock.export_jsonl(tmp_path / "filtered.jsonl", "filtered")
+        lines = [json.loads(x) for x in (tmp_path / "filtered.jsonl").read_text().splitlines()]
+        # ...the export does not: every pushed row that passes the filter, and nothing else
+        assert n == len(lines) == 30
+        assert {x["endpoint"] for x in lines} == {"Beta VPS"} and {x["proto_id"] for x in lines} == {TICKER}
+        assert "pass the filter" in dock.status
+        assert dock.export_csv(tmp_path / "all.csv", "all") == 110  # "all" is still all
+        feed(s, 3, endpoint="ep-b", proto_id=TICKER)  # not pulled yet: not in "what it shows"
+        assert dock.export_csv(tmp_path / "f.csv", "filtered") == 30
+        dock.clear()
+        assert dock.export_csv(tmp_path / "f2.csv", "filtered") == 0  # cleared: shows nothing
+    finally:
+        s.journal.close()
+
+
+def test_the_detail_tree_names_enum_values(dock, session):
+    feed(session, 1, body=basic_body("00700", market=1))
+    dock.flush()
+    dock.show_row(0)
+    dock.detail.render_all()
+    values = [v for _k, v in dock.detail.tree_texts()]
+    assert "HK_Security (1)" in values
+    assert '"market": 1' in dock.detail.json.toPlainText().replace("\n", " ").replace("  ", " ")
+
+
+def run_scan(dock) -> None:
+    """Finish a re-filter / catch-up that runs in steps (what the scan timer does)."""
+    while dock.scanning:
+        dock._job_step()
