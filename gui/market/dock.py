@@ -1,0 +1,308 @@
+"""``MarketDock``: the watchlist over the order-book ladder, the ticker tape and push rates.
+
+The window calls :meth:`MarketDock.flush` from its existing flush timer with the ring rows that
+arrived since the last tick (or registers :meth:`MarketDock.poll`, which pulls them itself).
+One flush = one :meth:`MarketFeed.ingest` + one ``refresh`` per model: no signal, task or
+``call_soon`` per push. Rates are sampled from the feed's counters about once a second.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from . import text
+from .delegates import DepthBarDelegate, SparklineDelegate
+from .feed import MarketFeed, SymbolState
+from .models import (
+    L_ASK_SZ,
+    L_BID_SZ,
+    W_ENDPOINT,
+    W_NAME,
+    W_TREND,
+    LadderModel,
+    MarketColors,
+    RatesModel,
+    TapeModel,
+    WatchlistModel,
+)
+
+#: column widths as the widest text a column usually holds (set once; never ResizeToContents)
+_WATCH_WIDTHS = ("HK.000000", "Tencent Hold", "0,000.000", "+000.000", "+00.00%", "0,000.000",
+                 "Bid size", "0,000.000", "Ask size", "000.00M", "Turnover", "00:00:00.000",
+                 "", "Pushes/s", "Endpoint name")
+_TREND_WIDTH = 150
+
+
+def _palette_is_dark(widget: QWidget | None = None) -> bool:
+    pal = widget.palette() if widget is not None else QApplication.palette()
+    return pal.color(QPalette.ColorRole.Base).lightness() < 128
+
+
+def _table(model, parent: QWidget, widths: tuple[str, ...] = (),
+           stretch_last: bool = True) -> QTableView:
+    view = QTableView(parent)
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.setWordWrap(False)
+    view.setShowGrid(False)
+    view.setCornerButtonEnabled(False)
+    vh = view.verticalHeader()
+    vh.setVisible(False)
+    vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    vh.setDefaultSectionSize(view.fontMetrics().height() + 6)
+    hh = view.horizontalHeader()
+    hh.setHighlightSections(False)
+    hh.setStretchLastSection(stretch_last)
+    fm = view.fontMetrics()
+    for i, sample in enumerate(widths):
+        if sample:
+            hh.resizeSection(i, fm.horizontalAdvance(sample) + 16)
+    return view
+
+
+def _panel(parent: QWidget, title: str) -> tuple[QWidget, QVBoxLayout, QLabel]:
+    """A titled box for the lower row (ladder, tape, rates)."""
+    box = QWidget(parent)
+    lay = QVBoxLayout(box)
+    lay.setContentsMargins(0, 0, 0, 0)
+    lay.setSpacing(2)
+    return box, lay, _title(title, box)
+
+
+def _title(text_: str, parent: QWidget) -> QLabel:
+    label = QLabel(text_, parent)
+    font = label.font()
+    font.setBold(True)
+    label.setFont(font)
+    return label
+
+
+class MarketDock(QWidget):
+    """Watchlist + ladder + tape + rates for every symbol the session's pushes name."""
+
+    def __init__(self, session, parent: QWidget | None = None, *,
+                 clock: Callable[[], float] = time.monotonic, red_up: bool = False,
+                 feed: MarketFeed | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("marketDock")
+        self.session = session
+        self.feed = feed or MarketFeed()
+        self.clock = clock
+        self.red_up = red_up
+        self.selected: tuple[str, str] | None = None
+        self.flushes = 0
+        self.last_flush_ms = 0.0
+        self.max_flush_ms = 0.0
+        self._auto_selected = False
+        colors = MarketColors.for_theme(_palette_is_dark(), red_up)
+        self.watch_model = WatchlistModel(self.feed, colors, self._endpoint_name, self)
+        self.ladder_model = LadderModel(colors, self)
+        self.tape_model = TapeModel(colors, self)
+        self.rates_model = RatesModel(self.feed, colors, self)
+        self._build()
+        self._hook_theme()
+
+    # ---------------------------------------------------------------------------- layout
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(4, 4, 4, 4)
+        outer.setSpacing(4)
+        head = QHBoxLayout()
+        head.addWidget(_title("Watchlist", self))
+        self.summary_label = QLabel("no quote pushes yet: subscribe symbols (basic, orderbook, "
+                                    "ticker) on an endpoint's quote context", self)
+        self.summary_label.setObjectName("marketSummary")
+        head.addWidget(self.summary_label, 1)
+        outer.addLayout(head)
+
+        self.splitter = QSplitter(Qt.Orientation.Vertical, self)
+        self.splitter.setChildrenCollapsible(False)
+        outer.addWidget(self.splitter, 1)
+        self.watch_view = _table(self.watch_model, self.splitter, _WATCH_WIDTHS,
+                                 stretch_last=False)
+        self.watch_view.setObjectName("watchlist")
+        wh = self.watch_view.horizontalHeader()
+        wh.resizeSection(W_TREND, _TREND_WIDTH)
+        wh.setSectionResizeMode(W_NAME, QHeaderView.ResizeMode.Stretch)
+        self.spark = SparklineDelegate(self.watch_model.colors, self.watch_view)
+        self.watch_view.setItemDelegateForColumn(W_TREND, self.spark)
+        self.watch_view.setColumnHidden(W_ENDPOINT, True)
+        self.watch_view.selectionModel().currentRowChanged.connect(self._on_current)
+
+        lower = QSplitter(Qt.Orientation.Horizontal, self.splitter)
+        lower.setChildrenCollapsible(False)
+        self.lower = lower
+        # ladder
+        box, lay, self.ladder_title = _panel(lower, "Order book")
+        self.spread_label = QLabel("", box)
+        self.spread_label.setObjectName("spread")
+        top = QHBoxLayout()
+        top.addWidget(self.ladder_title)
+        top.addWidget(self.spread_label, 1, Qt.AlignmentFlag.AlignRight)
+        lay.addLayout(top)
+        self.ladder_view = _table(self.ladder_model, box, ("Orders", "Bid size", "0,000.000", "0,000.000", "Ask size", "Orders"))
+        self.ladder_view.setObjectName("ladder")
+        self.ladder_view.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.ladder_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.depth = DepthBarDelegate(self.ladder_model.colors, self.ladder_view)
+        self.ladder_view.setItemDelegateForColumn(L_BID_SZ, self.depth)
+        self.ladder_view.setItemDelegateForColumn(L_ASK_SZ, self.depth)
+        rows = self.ladder_model.rowCount()
+        self.ladder_view.setMinimumHeight(
+            self.ladder_view.horizontalHeader().sizeHint().height()
+            + rows * self.ladder_view.verticalHeader().defaultSectionSize() + 4)
+        lay.addWidget(self.ladder_view, 1)
+        # tape
+        tbox, tl, self.tape_title = _panel(lower, "Ticker tape")
+        tl.addWidget(self.tape_title)
+        self.tape_view = _table(self.tape_model, tbox,
+                                ("00:00:00.000", "0,000.000", "00,000", "Neutral"))
+        self.tape_view.setObjectName("tape")
+        tl.addWidget(self.tape_view, 1)
+        # rates
+        rbox, rl, self.rates_title = _panel(lower, "Push rate by proto")
+        rl.addWidget(self.rates_title)
+        self.rates_view = _table(self.rates_model, rbox, ("Order book", "0000", "00,000", "000.0K"))
+        self.rates_view.setObjectName("protoRates")
+        rl.addWidget(self.rates_view, 1)
+        lower.setStretchFactor(0, 5)
+        lower.setStretchFactor(1, 3)
+        lower.setStretchFactor(2, 3)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+
+    # ---------------------------------------------------------------------------- theme
+    def _hook_theme(self) -> None:
+        try:
+            from opendeck.gui import theme
+        except ImportError:  # pragma: no cover - the dock alone, without the window's theme
+            return
+        theme.notifier().changed.connect(self._on_theme)
+
+    def _on_theme(self, dark: bool | None = None) -> None:
+        if dark is None:
+            dark = _palette_is_dark(self)
+        colors = MarketColors.for_theme(bool(dark), self.red_up)
+        self.spark.colors = self.depth.colors = colors
+        for m in (self.watch_model, self.ladder_model, self.tape_model, self.rates_model):
+            m.set_colors(colors)
+
+    def changeEvent(self, event) -> None:  # a palette set on the app (theme.apply) reaches us
+        super().changeEvent(event)
+        if event.type() == event.Type.PaletteChange:
+            self._on_theme(_palette_is_dark(self))
+
+    # ---------------------------------------------------------------------------- the flush
+    @property
+    def last_seq(self) -> int:
+        return self.feed.last_seq
+
+    def poll(self) -> None:
+        """Pull the ring's new rows and flush them (for ``PushLogDock.flush_hooks``)."""
+        self.flush(self.session.pushes.rows_since(self.feed.last_seq))
+
+    def flush(self, rows) -> None:
+        """Take the ring rows that arrived since the last flush (one pass, one refresh/model)."""
+        t0 = time.perf_counter()
+        feed = self.feed
+        changes = feed.ingest(rows)
+        rates = feed.sample(self.clock())
+        if changes.rows or rates:
+            self.watch_model.refresh(changes, rates)
+        if changes.new and len({st.endpoint for st in feed.symbols}) > 1:
+            self.watch_view.setColumnHidden(W_ENDPOINT, False)
+        if self.selected is None and feed.symbols and not self._auto_selected:
+            self._auto_selected = True
+            first = feed.symbols[0]
+            self.select(first.symbol, first.endpoint)
+        elif self.selected is not None:
+            key = self.selected
+            if key in changes.books or key in changes.tapes or key in changes.quotes:
+                self._show_selected()
+        if rates or changes.new:
+            self.rates_model.refresh()
+        if rates or changes.new:
+            self._update_summary()
+        self.flushes += 1
+        ms = (time.perf_counter() - t0) * 1000
+        self.last_flush_ms = ms
+        self.max_flush_ms = max(self.max_flush_ms, ms)
+
+    def _update_summary(self) -> None:
+        feed = self.feed
+        n = len(feed.symbols)
+        eps = len({st.endpoint for st in feed.symbols})
+        where = f" on {eps} endpoints" if eps > 1 else ""
+        self.summary_label.setText(f"{n} symbol{'s' if n != 1 else ''}{where} \u00b7 "
+                                   f"{text.rate(feed.total_rate)} pushes/s \u00b7 "
+                                   f"{text.compact(feed.total)} received")
+
+    # ---------------------------------------------------------------------------- selection
+    def select(self, symbol: str, endpoint: str | None = None) -> bool:
+        """Show ``symbol``'s ladder and tape (and select its watchlist row); False if unknown."""
+        st = self.feed.get(symbol, endpoint)
+        if st is None:
+            return False
+        self._auto_selected = True
+        self.selected = st.key
+        sel = self.watch_view.selectionModel()
+        idx = self.watch_model.index(st.row, 0)
+        if sel.currentIndex().row() != st.row:
+            sel.setCurrentIndex(idx, QItemSelectionModel.SelectionFlag.ClearAndSelect
+                                | QItemSelectionModel.SelectionFlag.Rows)
+        self._show_selected()
+        return True
+
+    def selected_state(self) -> SymbolState | None:
+        return self.feed.by_key.get(self.selected) if self.selected else None
+
+    def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        st = self.watch_model.state(current.row()) if current.isValid() else None
+        if st is not None and st.key != self.selected:
+            self.selected = st.key
+            self._show_selected()
+
+    def _show_selected(self) -> None:
+        st = self.selected_state()
+        d = self.watch_model.decimals(st.row) if st is not None else 3
+        self.ladder_model.set_state(st, d)
+        self.tape_model.set_state(st, d)
+        if st is None:
+            self.ladder_title.setText("Order book")
+            self.spread_label.setText("")
+            self.tape_title.setText("Ticker tape")
+            return
+        name = f" {st.name}" if st.name else ""
+        self.ladder_title.setText(f"{st.symbol}{name} \u00b7 order book")
+        self.tape_title.setText(f"{st.symbol} \u00b7 ticker tape")
+        if st.bids and st.asks:
+            spread = st.spread
+            bps = spread / st.mid * 10_000 if st.mid else 0.0
+            self.spread_label.setText(f"spread {text.price(spread, d)} ({bps:.1f} bp) \u00b7 "
+                                      f"mid {text.price(st.mid, d + 1)}")
+        else:
+            self.spread_label.setText("no order book yet (subscribe orderbook)")
+
+    # ---------------------------------------------------------------------------- names
+    def _endpoint_name(self, endpoint_id: str) -> str:
+        eps = getattr(self.session, "endpoints", None) or {}
+        ep = eps.get(endpoint_id)
+        return ep.name if ep is not None else endpoint_id
