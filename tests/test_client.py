@@ -98,7 +98,7 @@ async def test_trade_flow_securities(gateway, recorder):
         assert ctx.unlocked
         await ctx.sub_acc_push()
         acc = real[0]["accID"]
-        res = await ctx.place_order(acc, "HK.00700", "BUY", 100, 345.0)
+        res = await ctx.place_order(acc, "HK.00700", "BUY", 100, 1000.0)  # marketable: fills at the touch
         assert res["order_id"]
         await recorder.wait_for(
             lambda: {catalog.TRD_UPDATE_ORDER, catalog.TRD_UPDATE_ORDER_FILL}
@@ -229,7 +229,7 @@ async def test_gateway_restart_reconnects_and_restores_everything(recorder, rsa_
         sub = await quote.get_sub_info()
         assert sub["totalUsedQuota"] >= 1
         real = [a for a in trade.accounts if a.get("trdEnv") == 1][0]["accID"]
-        assert (await trade.place_order(real, "HK.00700", "BUY", 100, 345.0))["order_id"]
+        assert (await trade.place_order(real, "HK.00700", "BUY", 100, 1000.0))["order_id"]
         await recorder.wait_for(lambda: any(p.proto_id == catalog.TRD_UPDATE_ORDER
                                             for p in recorder.pushes[n:]), what="order push")
     finally:
@@ -319,7 +319,7 @@ async def test_a_refused_unlock_on_reconnect_still_restores_account_pushes(recor
         assert any("password" in str(e) for e in recorder.errors)
         sim = [a for a in trade.accounts if a.get("trdEnv") == 0][0]["accID"]
         n = len(recorder.pushes)
-        await trade.place_order(sim, "HK.00700", "BUY", 100, 345.0)
+        await trade.place_order(sim, "HK.00700", "BUY", 100, 1000.0)
         await recorder.wait_for(lambda: any(p.proto_id == catalog.TRD_UPDATE_ORDER
                                             for p in recorder.pushes[n:]),
                                 what="order push on the simulated account after the restore")

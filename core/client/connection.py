@@ -31,8 +31,7 @@ from google.protobuf.message import Message
 from .. import catalog
 from ..channel import Packet, decode_message
 from ..cipher import RsaCipher
-from ..errors import (ConnectionLost, NotConnected, OpenDeckError, RequestTimeout, TransportError,
-                      is_permanent)
+from ..errors import ConnectionLost, NotConnected, OpenDeckError, RequestTimeout, TransportError, is_permanent
 from ..events import (
     ConnState,
     ContextKind,
@@ -48,7 +47,7 @@ from ..events import (
 from . import protocol as P
 from .policy import Backoff, ErrorFolder, IllegalTransition
 from .protocol import ClientInfo, ClientProtocol, check_reply, next_serial
-from .tcp import TcpSteps
+from .tcp import TcpSteps, open_tcp
 
 log = logging.getLogger("opendeck.connection")
 
@@ -468,20 +467,8 @@ class Connection:
 
     async def _open_stream(self) -> _Stream:
         """Open the transport; raises ConnectionLost / TransportError with the fix."""
-        loop = self._loop
-        try:
-            _tr, stream = await asyncio.wait_for(
-                loop.create_connection(lambda: _Stream(self), self.host, self.port),
-                self.connect_timeout)
-        except TimeoutError:
-            raise ConnectionLost(f"TCP connect to {self.host}:{self.port} timed out after "
-                                 f"{self.connect_timeout:g} s; check host, port and firewall") from None
-        except ConnectionRefusedError:
-            raise ConnectionLost(f"cannot connect to {self.host}:{self.port}: connection refused; "
-                                 "is OpenD running and listening there?") from None
-        except OSError as exc:
-            raise ConnectionLost(f"cannot connect to {self.host}:{self.port}: "
-                                 f"{exc.strerror or exc}; is OpenD running and listening there?") from None
+        _tr, stream = await open_tcp(self._loop, lambda: _Stream(self), self.host, self.port,
+                                     self.connect_timeout)
         return stream
 
     async def _supervise(self) -> None:

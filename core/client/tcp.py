@@ -7,12 +7,14 @@ per heartbeat. The driver in :mod:`.connection` owns the socket.
 
 from __future__ import annotations
 
+import asyncio
+
 from google.protobuf.message import Message
 
 from .. import catalog
 from ..channel import Channel, Packet, decode_message
 from ..cipher import PLAIN, RsaCipher, aes_for
-from ..errors import BadRsaKey, CipherError, EncryptionMismatch, LoginRefused, OpenDeckError
+from ..errors import BadRsaKey, CipherError, ConnectionLost, EncryptionMismatch, LoginRefused, OpenDeckError
 from ..events import HandshakeInfo, Transport
 from ..wire import DEFAULT_MAX_BODY, FMT_PROTOBUF
 from .policy import clamp_keepalive
@@ -109,3 +111,18 @@ class TcpSteps:
 
     def heartbeat_interval(self, info: HandshakeInfo) -> float:
         return float(info.keepalive_interval)
+
+
+async def open_tcp(loop, factory, host: str, port: int, timeout: float):
+    """``loop.create_connection`` with every failure as a ConnectionLost that says what to do."""
+    try:
+        return await asyncio.wait_for(loop.create_connection(factory, host, port), timeout)
+    except TimeoutError:
+        raise ConnectionLost(f"TCP connect to {host}:{port} timed out after {timeout:g} s; "
+                             "check host, port and firewall") from None
+    except ConnectionRefusedError:
+        raise ConnectionLost(f"cannot connect to {host}:{port}: connection refused; "
+                             "is OpenD running and listening there?") from None
+    except OSError as exc:
+        raise ConnectionLost(f"cannot connect to {host}:{port}: {exc.strerror or exc}; "
+                             "is OpenD running and listening there?") from None
