@@ -94,7 +94,7 @@ def main() -> int:
         prof.write_text("version = 2\n" + "".join(
             f'[[endpoint]]\nname = "gw-{i:03d}"\nhost = "{host}"\nport = {port}\n'
             'connect_on_start = ["quote"]\n' for i in range(1, args.endpoints + 1)))
-        cmd = [sys.executable, "-m", "opendeck.core.monitor", "--config", str(prof),
+        cmd = [str(BIN / "opendeck"), "monitor", "--config", str(prof),
                "--metrics-port", "0", "--context", "quote"]
         if args.subscribe:
             cmd += ["--subscribe", args.subscribe]

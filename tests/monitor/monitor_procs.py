@@ -20,8 +20,7 @@ from typing import Any
 
 BIN = Path(sys.executable).parent
 OPENDECK = str(BIN / "opendeck")
-# `opendeck monitor` once core/cli.py registers it; the same code as a module meanwhile
-MONITOR = [sys.executable, "-m", "opendeck.core.monitor"]
+MONITOR = [OPENDECK, "monitor"]  # the installed command, as a user runs it
 
 
 class Proc:

@@ -91,3 +91,20 @@ def test_prometheus_sees_a_gateway_go_down_and_the_other_stay_up(tmp_path):
     finally:
         for p in reversed(procs):
             p.stop()
+
+
+def test_systemd_unit_verifies(tmp_path):
+    """`systemd-analyze verify` on the shipped unit (its binary pointed at this venv's)."""
+    import shutil
+    import sys
+    if shutil.which("systemd-analyze") is None:
+        pytest.skip("systemd-analyze not installed (package systemd); the unit is checked where it is")
+    unit = (SHIPPED / "opendeck-monitor.service").read_text()
+    assert "ExecStart=/usr/bin/opendeck monitor --config /etc/opendeck/endpoints.toml" in unit
+    assert "WantedBy=multi-user.target" in unit
+    copy = tmp_path / "opendeck-monitor.service"
+    copy.write_text(unit.replace("/usr/bin/opendeck", str(Path(sys.executable).parent / "opendeck")))
+    r = subprocess.run(["systemd-analyze", "verify", str(copy)], capture_output=True, text=True,
+                       timeout=60)
+    problems = [ln for ln in (r.stdout + r.stderr).splitlines() if "opendeck-monitor" in ln]
+    assert r.returncode == 0 and not problems, r.stdout + r.stderr
