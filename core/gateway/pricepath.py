@@ -25,7 +25,6 @@ import math
 import random
 import time
 import zlib
-from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -53,6 +52,16 @@ def tz_of(market: int) -> _dt.tzinfo:
     if tz is None:
         tz = _TZ[market] = market_tz(market)
     return tz
+
+
+def local_time(market: int, ts: float) -> _dt.datetime:
+    return _dt.datetime.fromtimestamp(ts, tz_of(market))
+
+
+def fmt_time(d: _dt.datetime, ms: bool = False) -> str:
+    """OpenD's time strings: ``YYYY-MM-DD HH:MM:SS`` (futu splits them on the space)."""
+    s = d.strftime("%Y-%m-%d %H:%M:%S")
+    return f"{s}.{d.microsecond // 1000:03d}" if ms else s
 
 
 def tick_size(market: int, price: float) -> float:
@@ -368,6 +377,3 @@ def period_start(kind: str):
         return d.replace(month=1, day=1)
     return {"week": week, "month": month, "quarter": quarter, "year": year}[kind]
 
-
-def first_at_or_after(sorted_ts: list[float], ts: float) -> int:
-    return bisect_right(sorted_ts, ts - 1e-9)
