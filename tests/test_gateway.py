@@ -429,7 +429,7 @@ async def test_sub_errors(clients):
         c = await clients(gw)
         await c.init()
         bad = await c.request(catalog.QOT_SUB, qot_sub([(99, "X")], [SUB_BASIC]))
-        assert bad.retType == -1 and "unknown security" in bad.retMsg
+        assert bad.retType == -1 and "unknown stock" in bad.retMsg
         bad = await c.request(catalog.QOT_SUB, qot_sub([TENCENT], [3]))
         assert bad.retType == -1 and "SubType 3" in bad.retMsg
         bad = await c.request(catalog.QOT_SUB, qot_sub([(US, "TSLA")], [SUB_BROKER]))
@@ -437,7 +437,7 @@ async def test_sub_errors(clients):
         over = await c.request(catalog.QOT_SUB, qot_sub([TENCENT, (US, "TSLA")],
                                                          [SUB_BASIC, SUB_TICKER]))
         assert over.retType == -1 and "quota" in over.retMsg
-        # an unknown but well-formed code gets a synthetic instrument
+        # a code of the universe that nobody subscribed yet
         ok = await c.request(catalog.QOT_SUB, qot_sub([(HK, "01810")], [SUB_BASIC]))
         assert ok.retType == 0
         # GetBasicQot needs the Basic subscription
@@ -474,7 +474,8 @@ async def test_json_body_format(gateway, clients):
 async def test_unsupported_and_unknown_ids(gateway, clients):
     c = await clients(gateway)
     await c.init()
-    for pid, name in ((3006, "Qot_GetKL"), (2201, "Trd_GetOrderList"), (9999, "Proto9999")):
+    for pid, name in ((3208, "Qot_GetHoldingChangeList"), (2223, "Trd_GetMarginRatio"),
+                      (9999, "Proto9999")):
         serial = c.send(pid, keep_alive())
         p = await c.wait_packet(lambda p, s=serial: p.serial == s)
         resp = c.decode(p)
@@ -529,7 +530,10 @@ def _acc_list(category: int | None = None) -> Trd_GetAccList_pb2.Request:
     return req
 
 
-def _order(acc, serial: int, conn_id: int, price=381.0) -> Trd_PlaceOrder_pb2.Request:
+def _order(acc, serial: int, conn_id: int, price: float | None = None
+           ) -> Trd_PlaceOrder_pb2.Request:
+    """A buy of one lot of HK.00700: a market order (it fills at the ask at once), or a
+    limit order at ``price``."""
     req = Trd_PlaceOrder_pb2.Request()
     c2s = req.c2s
     c2s.packetID.connID = conn_id
@@ -538,11 +542,14 @@ def _order(acc, serial: int, conn_id: int, price=381.0) -> Trd_PlaceOrder_pb2.Re
     c2s.header.accID = acc.accID
     c2s.header.trdMarket = 1
     c2s.trdSide = 1
-    c2s.orderType = 1
     c2s.code = "00700"
     c2s.qty = 100
-    c2s.price = price
     c2s.secMarket = 1
+    if price is None:
+        c2s.orderType = 2  # Market
+    else:
+        c2s.orderType = 1  # Normal (limit)
+        c2s.price = price
     return req
 
 

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as _dt
 import signal
 import ssl
 import sys
 
 from ..cipher import RsaCipher
 from ..errors import ConfigError
+from . import replay as rp
 from .limits import DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, Limits
 from .server import DemoGateway
 
@@ -43,6 +45,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the password Trd_UnlockTrade accepts (default 123456)")
     parser.add_argument("--seed", type=int, default=None,
                         help="random seed for a repeatable market")
+    parser.add_argument("--start-time", metavar="ISO", default=None,
+                        help="anchor the demo clock at this time (ISO-8601; no offset = UTC): "
+                             "the same --seed and --start-time give the same history and the "
+                             "same fills")
+    parser.add_argument("--calendar", default="always", choices=("always",),
+                        help="trading calendar: always = every market trades around the clock "
+                             "(the only one modelled)")
+    parser.add_argument("--replay", metavar="JOURNAL",
+                        help="serve the pushes of a journal recorded by the window or "
+                             "`opendeck record` to whoever subscribes (the live market is "
+                             "paused)")
+    parser.add_argument("--speed", default="1", metavar="X|max",
+                        help="replay pace: 1 = as recorded, 10 = ten times faster, max = as "
+                             "fast as the connections take them")
     ws = parser.add_argument_group("WebSocket port (the JavaScript SDK's)")
     ws.add_argument("--websocket-port", type=int, default=None, metavar="PORT",
                     help="also listen for WebSocket clients on PORT (0 picks a free one; "
@@ -112,11 +128,32 @@ async def run(args: argparse.Namespace) -> int:
     if args.websocket_key is not None and wport is None:
         _error("--websocket-key needs --websocket-port")
         return 2
+    start_time = None
+    if args.start_time is not None:
+        try:
+            when = _dt.datetime.fromisoformat(args.start_time)
+        except ValueError:
+            _error(f"--start-time {args.start_time!r} is not an ISO-8601 time "
+                   "(e.g. 2026-03-02T09:30:00+08:00)")
+            return 2
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=_dt.UTC)
+        start_time = when.timestamp()
+    items = None
+    if args.replay:
+        try:
+            speed = rp.parse_speed(args.speed)
+            items = rp.load(args.replay)
+        except ConfigError as exc:
+            _error(str(exc))
+            return 2
     limits = Limits(max_connections=args.max_connections,
                     handshake_timeout=args.handshake_timeout)
     gw = DemoGateway(host=args.host, port=args.port, rsa=rsa, aes=args.aes,
-                     keepalive_interval=args.keepalive_interval, push_rate=args.push_rate,
+                     keepalive_interval=args.keepalive_interval,
+                     push_rate=0.0 if items is not None else args.push_rate,
                      trade_password=args.trade_password, seed=args.seed,
+                     start_time=start_time, calendar=args.calendar,
                      websocket_port=wport, websocket_key=args.websocket_key,
                      websocket_ssl=tls, limits=limits)
     # signal handlers first: a script that stops us the moment it reads the line gets 0
@@ -154,11 +191,20 @@ async def run(args: argparse.Namespace) -> int:
                else f"key {gw.websocket_key}")
         print(f"OpenDeck demo gateway websocket listening on {gw.websocket_host}:"
               f"{gw.websocket_port} ({scheme}; {key})", flush=True)
+    player = None
+    if items is not None:
+        player = asyncio.create_task(rp.Replay(gw, items, speed).run(),
+                                     name="opendeck-gateway-replay")
+        print(f"OpenDeck demo gateway replaying {len(items)} pushes from {args.replay} "
+              f"(speed {args.speed})", flush=True)
     try:
         await stop.wait()
     finally:
         for undo in restore:
             undo()
+        if player is not None:
+            player.cancel()
+            await asyncio.gather(player, return_exceptions=True)
         await gw.stop()
     s = gw.stats
     print(f"OpenDeck demo gateway stopped ({s.connections_total} connections, "

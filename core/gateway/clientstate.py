@@ -134,7 +134,7 @@ class ClientState:
         "conn_id",
         "last_in",
         "link",
-        "notify_due",
+        "notify_at", "notify_due",
         "out",
         "pending_bytes",
         "push_fmt",
@@ -171,6 +171,9 @@ class ClientState:
         self.closing = False
         self.task: asyncio.Task | None = None
         self.notify_due = False
+        #: loop time before which the post-handshake notify is held back (unless the client
+        #: sends a request first): futu-api has not stored its new connID right after the reply
+        self.notify_at = 0.0
         #: loop time of the last bytes received (idle timeout)
         self.last_in = 0.0
         #: bytes of replies built for the current read and not yet drained

@@ -82,6 +82,7 @@ def dispatch(gw: DemoGateway, c: ClientState, pkt: Packet, out: list[bytes]) -> 
         out.append(error_frame(gw, c, pkt, fmt, f"{name} before InitConnect: send "
                                "InitConnect (1001) first"))
         return
+    c.notify_at = 0.0  # the client spoke after its handshake: it knows its connID
     if pid == catalog.KEEP_ALIVE and not gw.answer_keepalive:
         gw.counters.keepalives_ignored += 1
         return
@@ -158,4 +159,11 @@ def _bad_init_connect(gw: DemoGateway, c: ClientState, pkt: Packet, fmt: int,
 
 
 # The handler modules, the one list of them: importing a module registers its handlers.
-from . import handlers_quote, handlers_system, handlers_trade  # noqa: F401
+from . import (  # noqa: F401
+    handlers_quote,
+    handlers_system,
+    handlers_trade,
+    quote_pulls,
+    quote_static,
+    trade_pulls,
+)

@@ -19,10 +19,11 @@ def _sub_pairs(gw, c2s, *, create: bool) -> list[tuple[mk.SecKey, int]]:
     if bad:
         raise Reject(f"unknown SubType {bad[0]} (see Qot_Common.SubType)")
     if create:
-        unknown = [mk.sec_str(k) for k in keys if gw.market.ensure(k) is None]
+        # every check before anything is created: a refused request leaves no trace
+        unknown = [mk.sec_str(k) for k in keys if gw.market.spec(k) is None]
         if unknown:
-            raise Reject(f"unknown security {', '.join(unknown)}: the demo gateway "
-                         "knows HK, US, SH and SZ codes")
+            raise Reject(f"unknown stock {', '.join(unknown)}: not in the demo gateway's "
+                         "universe (Qot_GetStaticInfo lists it)")
         if mk.SUB_BROKER in subtypes:
             not_hk = [mk.sec_str(k) for k in keys if k[0] != mk.HK]
             if not_hk:
@@ -58,6 +59,8 @@ def qot_sub(gw, c, c2s, resp):
     if before + len(new) > gw.quota:
         raise Reject(f"subscription quota exceeded: {before} used, {len(new)} more "
                      f"requested, quota {gw.quota}")
+    for key in dict.fromkeys(k for k, _ in pairs):  # accepted: now bring them to life
+        gw.market.ensure(key)
     has_reg = c2s.HasField("isRegOrUnRegPush")
     for key, st in pairs:
         types = c.subs.setdefault(key, {})

@@ -67,7 +67,7 @@ def keep_alive(gw, c, c2s, resp):
 
 @handles(catalog.GET_GLOBAL_STATE)
 def global_state(gw, c, c2s, resp):
-    now = time.time()
+    now = gw.market.now()  # the demo clock (--start-time), like every market view
     s = resp.s2c
     s.marketHK = mk.market_state(mk.HK, now)
     s.marketUS = mk.market_state(mk.US, now)

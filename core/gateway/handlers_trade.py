@@ -1,17 +1,13 @@
-"""Trade protos: Trd_GetAccList (2001), Trd_UnlockTrade (2005), Trd_SubAccPush (2008),
-Trd_PlaceOrder (2202), and the order / fill pushes that follow an order. Accounts, the
-unlock and orders are gateway-wide (one logged-in user); account pushes are per connection."""
+"""Trade session protos: Trd_GetAccList (2001), Trd_UnlockTrade (2005), Trd_SubAccPush (2008).
+The accounts and the unlock are gateway-wide (one logged-in user); account pushes are per
+connection. Orders and their pushes are the trading model's: trade_pulls.py."""
 
 from __future__ import annotations
 
-import asyncio
-
 from .. import catalog
 from ..cipher import password_md5
-from ..pb import Trd_Common_pb2, Trd_UpdateOrder_pb2, Trd_UpdateOrderFill_pb2
-from . import pushes
+from ..pb import Trd_Common_pb2
 from .dispatch import Reject, handles
-from .trading import Order, OrderRejected
 
 _FIRMS_HERE = (Trd_Common_pb2.SecurityFirm_Unknown, Trd_Common_pb2.SecurityFirm_FutuSecurities)
 
@@ -49,40 +45,3 @@ def sub_acc_push(gw, c, c2s, resp):
     if unknown:
         raise Reject(f"unknown accID {', '.join(map(str, unknown))}")
     c.acc_push = set(c2s.accIDList)
-
-
-@handles(catalog.TRD_PLACE_ORDER)
-def place_order(gw, c, c2s, resp):
-    try:
-        order = gw.book.place(c2s, gw.market)
-    except OrderRejected as exc:
-        raise Reject(str(exc)) from None
-    resp.s2c.header.CopyFrom(c2s.header)
-    resp.s2c.orderID = order.order_id
-    resp.s2c.orderIDEx = order.order_id_ex
-
-    def after() -> None:
-        order_update(gw, order)
-        if gw.fill_delay > 0:
-            loop = asyncio.get_running_loop()
-            gw.fill_timers[order.order_id] = loop.call_later(gw.fill_delay, fill_now, gw, order)
-        else:
-            fill_now(gw, order)
-    return after
-
-
-def fill_now(gw, order: Order) -> None:
-    gw.fill_timers.pop(order.order_id, None)
-    fill = gw.book.fill(order)
-    resp = Trd_UpdateOrderFill_pb2.Response(retType=0)
-    order.header(resp.s2c.header)
-    fill.to_pb(resp.s2c.orderFill)
-    pushes.to_acc_subscribers(gw, order.acc_id, catalog.TRD_UPDATE_ORDER_FILL, resp)
-    order_update(gw, order)
-
-
-def order_update(gw, order: Order) -> None:
-    resp = Trd_UpdateOrder_pb2.Response(retType=0)
-    order.header(resp.s2c.header)
-    order.to_pb(resp.s2c.order)
-    pushes.to_acc_subscribers(gw, order.acc_id, catalog.TRD_UPDATE_ORDER, resp)

@@ -137,10 +137,12 @@ def conn_status_s2c() -> Notify_pb2.S2C:
     return s2c
 
 
-def notifies(gw: DemoGateway, periodic: bool) -> None:
-    """The post-handshake ConnStatus notify (due ones), and the periodic one for all."""
+def notifies(gw: DemoGateway, periodic: bool, now: float) -> None:
+    """The post-handshake ConnStatus notify (once held back long enough, see
+    ``ClientState.notify_at``), and the periodic one for all."""
     for c in gw.conns:
-        if (c.notify_due or periodic) and c.recv_notify and c.ready and not c.closing:
+        due = c.notify_due and now >= c.notify_at
+        if (due or periodic) and c.recv_notify and c.ready and not c.closing:
             c.notify_due = False
             push(gw, c, catalog.NOTIFY, notify_response(conn_status_s2c()))
 

@@ -74,6 +74,8 @@ log = logging.getLogger("opendeck.gateway")
 DEMO_USER_ID = 10086001
 DEFAULT_QUOTA = 1000
 MAX_PUSH_BUFFER = 4 * 1024 * 1024
+#: the post-handshake ConnStatus notify waits this long, or for the client's first request
+NOTIFY_HOLD = 0.1
 
 __all__ = ["DEMO_USER_ID", "ClientInfo", "DemoGateway", "GatewayStats", "new_conn_id"]
 
@@ -95,6 +97,7 @@ class DemoGateway(FaultsMixin):
                  aes: str = "cbc", keepalive_interval: int = 10, push_rate: float = 2.0,
                  server_ver: int = 1011, login_user_id: int = DEMO_USER_ID,
                  trade_password: str = "123456", seed: int | None = None,
+                 start_time: float | None = None, calendar: str = "always",
                  quota: int = DEFAULT_QUOTA, websocket_port: int | None = None,
                  websocket_key: str | None = None, websocket_ssl: ssl.SSLContext | None = None,
                  limits: Limits | None = None) -> None:
@@ -114,7 +117,7 @@ class DemoGateway(FaultsMixin):
         self.login_user_id = login_user_id
         self.trade_password = trade_password
         self.quota = quota
-        self.market = mk.Market(seed)
+        self.market = mk.Market(seed, start_time=start_time, calendar=calendar)
         self.book = Book()
         self.limits = limits if limits is not None else Limits()
         # the WebSocket port (wsserver.py); the key is picked at start when not given
@@ -328,6 +331,7 @@ class DemoGateway(FaultsMixin):
         """The handshake of ``c`` is done (InitConnect or InitWebSocket)."""
         c.ready = True
         c.notify_due = c.recv_notify
+        c.notify_at = asyncio.get_running_loop().time() + NOTIFY_HOLD
         self.counters.handshakes += 1
         self.handshake_log.append(c.info())
         log.debug("connection %s ready: connID %s, client %s %s, %s", c.peer, c.conn_id,
@@ -397,7 +401,8 @@ class DemoGateway(FaultsMixin):
                             next_tick = now + 1.0 / rate
                     elif rate <= 0:
                         next_tick = now
-                    pushes.notifies(self, now >= next_notify and self.notify_interval > 0)
+                    pushes.notifies(self, now >= next_notify and self.notify_interval > 0,
+                                    now)
                     if now >= next_notify:
                         next_notify = now + max(self.notify_interval, 1.0)
                 except Exception:
