@@ -81,10 +81,25 @@ class KlineViews:
         if minutes:
             day0 = inst.path.day_bounds(inst.path.local_day(now))[0]
             start = day0 + (now - day0) // (minutes * 60) * minutes * 60
-        else:
-            start = now
-        bars = self.klines(inst, kltype, start, now)
-        return bars[-1] if bars else None
+            bars = self.klines(inst, kltype, start, now)
+            return bars[-1] if bars else None
+        path = inst.path
+        today = path.local_day(now)
+        bar = path.today_so_far(now)
+        kind = KL_PERIOD.get(kltype)
+        first = today if kind is None else period_start(kind)(today)
+        if first < today:  # the period's finished days, merged once and kept
+            cache = path.__dict__.setdefault("_period_cache", {})
+            done = cache.get((kind, first, today))
+            if done is None:
+                done = merge_days(path.days(first, today - _dt.timedelta(days=1), now),
+                                  lambda d: first)
+                done = cache[(kind, first, today)] = done[0] if done else None
+            if done is not None:
+                bar = merge_days([done, bar], lambda d: first)[0]
+        ts = _dt.datetime.combine(first, _dt.time(), path.tz).timestamp()
+        return KBar(ts, bar.open, bar.high, bar.low, bar.close, bar.volume, bar.turnover,
+                    bar.last_close)
 
     def fill_kline(self, inst: Instrument, bar: KBar, k) -> None:
         k.time = _fmt(inst.market, bar.ts)

@@ -30,7 +30,7 @@ from functools import lru_cache
 
 from .universe import HK, US, Spec
 
-STEP = 10  # seconds between two points of the intraday path
+STEP = 30  # seconds between two points of the intraday path
 MAX_HISTORY_DAYS = 366 * 12
 
 
@@ -275,13 +275,18 @@ class PricePath:
         prices[0], prices[-1] = bar.open, bar.close
         hi0, lo0 = max(bar.open, bar.close), min(bar.open, bar.close)
         top, bottom = max(prices), min(prices)
+        up = (bar.high - hi0) / (top - hi0) if top > hi0 else 0.0
+        down = (lo0 - bar.low) / (lo0 - bottom) if bottom < lo0 else 0.0
+        tick = tick_size(m, bar.high)  # one grid for the day: the coarsest tick it touches
+        high, low = bar.high, bar.low
         out = []
         for p in prices:
             if p > hi0:
-                p = hi0 + (p - hi0) * (bar.high - hi0) / (top - hi0)
+                p = hi0 + (p - hi0) * up
             elif p < lo0:
-                p = lo0 - (lo0 - p) * (lo0 - bar.low) / (lo0 - bottom)
-            out.append(round_price(m, min(max(p, bar.low), bar.high)))
+                p = lo0 - (lo0 - p) * down
+            p = round(round(p / tick) * tick, 3)
+            out.append(high if p > high else low if p < low else p)
         inner = range(1, n)
         if max(out) < bar.high:
             out[max(inner, key=lambda k: prices[k])] = bar.high

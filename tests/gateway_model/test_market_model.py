@@ -132,3 +132,15 @@ def test_path_is_independent_of_what_was_asked_before():
     a.day(_dt.date(2020, 1, 2))  # walk far back first
     target = _dt.date(2026, 11, 20)
     assert a.day(target) == b.day(target)
+
+
+def test_the_pushed_bar_is_the_last_bar_of_the_history():
+    m, clock = market()
+    inst = m.ensure(TENCENT)
+    for _ in range(2):
+        clock.advance(3 * 3600 + 17)
+        m.step([TENCENT])
+        for kltype in sorted(mk.KL_TYPES):
+            pushed = m.current_kline(inst, kltype)
+            assert pushed == m.klines(inst, kltype, pushed.ts, clock.now())[-1], kltype
+            assert pushed.close == inst.price
