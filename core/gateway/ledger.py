@@ -7,6 +7,7 @@ the trading book for every fill and keeps cash, positions and the cash-flow list
 from __future__ import annotations
 
 import math
+import zlib
 from dataclasses import dataclass, field
 
 CURRENCY_HKD, CURRENCY_USD, CURRENCY_CNH = 1, 2, 3
@@ -67,8 +68,8 @@ class Position:
     td_sell_val: float = 0.0
 
     @property
-    def position_id(self) -> int:
-        return abs(hash(self.key)) % (10 ** 12) + 10 ** 12
+    def position_id(self) -> int:  # stable across runs (str hashes are salted per process)
+        return zlib.crc32(f"{self.key[0]}.{self.key[1]}".encode()) + 10 ** 12
 
     def market_value(self, price: float) -> float:
         return self.qty * price * self.multiplier

@@ -225,7 +225,7 @@ def get_order_fee(gw, c, c2s, resp):
         fee.orderIDEx = ex
         totals: dict[str, float] = {}
         for f in order.fills:
-            for title, value in getattr(f, "items", ()):
+            for title, value in f.items:
                 totals[title] = totals.get(title, 0.0) + value
         fee.feeAmount = round(order.fee, 2)
         for title, value in totals.items():

@@ -134,6 +134,7 @@ class Fill:
     price: float
     created: float
     fee: float = 0.0
+    items: list = field(default_factory=list)  # (fee title, amount)
 
     def to_pb(self, msg=None):
         f = msg if msg is not None else Trd_Common_pb2.OrderFill()
@@ -355,8 +356,7 @@ class Book:
         cur = CURRENCY_OF_SEC.get(order.sec_market, CURRENCY_HKD)
         items = fees(cur, is_future, order.is_buy, qty, price)
         fee = round(sum(v for _t, v in items), 2)
-        f = Fill(next(self._fill_ids), order, qty, price, ts, fee)
-        f.items = items
+        f = Fill(next(self._fill_ids), order, qty, price, ts, fee, items)
         done = order.fill_qty + qty
         order.fill_price = (order.fill_price * order.fill_qty + price * qty) / done
         order.fill_qty = done
