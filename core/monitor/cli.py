@@ -25,8 +25,8 @@ from prometheus_client import disable_created_metrics
 from .. import codes, config
 from ..config import Endpoint, Subscription
 from ..errors import ConfigError, OpenDeckError
-from ..events import ContextKind
-from ..probe import parse_address
+from ..events import ContextKind, Transport
+from ..connopts import add_connection_options, parse_target, websocket_key
 from .httpd import MetricsServer
 from .logline import FORMATS, LogWriter
 from .metrics import MonitorMetrics
@@ -38,8 +38,7 @@ RING_CAPACITY = 50_000  # the monitor only counts pushes: a small ring is plenty
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("targets", nargs="*", metavar="HOST:PORT | ws://HOST:PORT",
-                   help="gateways to watch (named by their address); more come from --config")
+    add_connection_options(p, many=True)  # addresses, --rsa-key, WebSocket key options, --client-id
     p.add_argument("--config", metavar="TOML",
                    help="endpoint profile file: its contexts marked connect_on_start are watched")
     p.add_argument("--context", metavar="KINDS", default=None,
@@ -61,10 +60,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="sub types for --subscribe (default basic)")
     p.add_argument("--global-state-interval", type=float, default=30.0, metavar="SEC",
                    help="seconds between GetGlobalState polls (market states; default 30)")
-    p.add_argument("--rsa-key", metavar="PEM", help="HOST:PORT addresses: OpenD's RSA private key")
-    p.add_argument("--websocket-key-file", metavar="FILE",
-                   help="ws:// and wss:// addresses: a file holding OpenD's WebSocket key")
-    p.add_argument("--client-id", default="OpenDeckMonitor", help="addresses: InitConnect clientID")
     p.add_argument("--push-format", choices=("protobuf", "json"), default="protobuf",
                    help="addresses: push format asked for in InitConnect")
 
@@ -81,17 +76,17 @@ def parse_kinds(text: str) -> list[ContextKind]:
 
 
 def endpoint_from_address(text: str, args: argparse.Namespace, kinds: list[ContextKind]) -> Endpoint:
-    scheme, sep, rest = text.partition("://")
-    if not sep:
-        scheme, rest = "tcp", text
-    elif scheme not in ("ws", "wss"):
-        raise ConfigError(f"address {text!r}: use HOST:PORT, ws://HOST:PORT or wss://HOST:PORT")
-    host, port = parse_address(rest.rstrip("/"))
-    return Endpoint(name=text, transport=scheme, host=host, port=port,
-                    rsa_key=(args.rsa_key or "") if scheme == "tcp" else "",
-                    websocket_key_file=args.websocket_key_file or "",
-                    client_id=args.client_id, push_format=args.push_format, auto_reconnect=True,
-                    contexts=[str(k) for k in kinds], connect_on_start=[str(k) for k in kinds],
+    """An endpoint named after its address (``host:port``, ``ws://host:port``)."""
+    t = parse_target(text)
+    tcp = t.transport is Transport.TCP
+    return Endpoint(name=str(t), transport=str(t.transport), host=t.host, port=t.port,
+                    rsa_key=(args.rsa_key or "") if tcp else "",
+                    websocket_key_file="" if tcp else (args.websocket_key_file or ""),
+                    ca_cert="" if tcp else (args.ca_cert or ""),
+                    heartbeat_interval=args.heartbeat_interval,
+                    client_id=args.client_id or "OpenDeckMonitor", push_format=args.push_format,
+                    auto_reconnect=True, contexts=[str(k) for k in kinds],
+                    connect_on_start=[str(k) for k in kinds],
                     subscriptions=_cli_subscriptions(args)).validate()
 
 
@@ -118,12 +113,12 @@ def build_endpoints(args: argparse.Namespace) -> list[Endpoint]:
             # headless: always reconnect, whatever the window's setting
             out.append(ep.copy(auto_reconnect=True, contexts=kinds, connect_on_start=kinds,
                                subscriptions=list(ep.subscriptions) + _cli_subscriptions(args)))
-        if not out and not args.targets:
+        if not out and not args.address:
             raise ConfigError(f"{path}: no endpoint has a context marked to connect; add e.g. "
                               'connect_on_start = ["quote"] to the endpoints to watch (demo ones '
                               "are never watched)")
     kinds = override or [ContextKind.QUOTE]
-    for text in args.targets:
+    for text in args.address:
         out.append(endpoint_from_address(text, args, kinds))
     if not out:
         raise ConfigError("nothing to watch: give HOST:PORT addresses or --config endpoints.toml")
@@ -137,6 +132,8 @@ def build_endpoints(args: argparse.Namespace) -> list[Endpoint]:
 def _check_options(args: argparse.Namespace) -> None:
     if not 0 <= args.metrics_port <= 65535:
         raise ConfigError(f"--metrics-port {args.metrics_port} is not a TCP port (0-65535)")
+    if args.heartbeat_interval <= 0:
+        raise ConfigError("--heartbeat-interval must be positive")
     if args.global_state_interval <= 0:
         raise ConfigError("--global-state-interval must be a positive number of seconds")
     if args.subscribe:
@@ -178,10 +175,17 @@ async def run(args: argparse.Namespace, *, stop: asyncio.Event | None = None) ->
     log = LogWriter(args.log_format)
     metrics = MonitorMetrics(per_symbol=args.per_symbol)
     try:
-        session = Session(endpoints, ring_capacity=RING_CAPACITY, journal_path=journal_path)
+        # retry_permanent: what the window stops on is retried here, on the core's slow cap
+        session = Session(endpoints, ring_capacity=RING_CAPACITY, journal_path=journal_path,
+                          retry_permanent=True)
+        key = websocket_key(args)
     except OpenDeckError as exc:
         _error(str(exc))
         return 2
+    if key:  # --websocket-key / OPENDECK_WEBSOCKET_KEY: for the ws:// addresses, memory only
+        for ep in endpoints:
+            if ep.is_websocket and ep.name in {str(parse_target(a)) for a in args.address}:
+                session.keys.put(ep.id, key)
     kinds = {ep.id: [ContextKind(k) for k in ep.contexts] for ep in endpoints}
     mon = Monitor(session, metrics, log, kinds=kinds,
                   subscriptions={ep.id: ep.subscriptions for ep in endpoints if ep.subscriptions},

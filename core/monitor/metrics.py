@@ -65,7 +65,7 @@ class MonitorMetrics:
         self._proto_names: dict[int, str] = {}
         self._info: dict[str, tuple[str, str, str]] = {}  # label -> (transport, ver, build)
         self._markets: dict[tuple[str, str], str] = {}  # (label, market) -> state name
-        self._journal_error: object = None
+        self._journal_error = ""  # text of the last journal failure counted
 
         self.up = Gauge("opendeck_context_up", "1 while the context is ready, 0 otherwise", CTX,
                         registry=r)
@@ -153,7 +153,7 @@ class MonitorMetrics:
         if isinstance(event, JournalStatus):
             self.journal_lag.set(event.lag_rows)
             if event.error and event.error != self._journal_error:
-                self._journal_error = event.error
+                self._journal_error = event.error  # the same failure as the journal's own: once
                 self.journal_errors.inc()
             return
         if event.context is None or not event.endpoint:
@@ -237,8 +237,8 @@ class MonitorMetrics:
             return
         self.journal_lag.set(journal.backlog)
         err = journal.error
-        if err is not None and err is not self._journal_error:
-            self._journal_error = err
+        if err is not None and str(err) != self._journal_error:
+            self._journal_error = str(err)
             self.journal_errors.inc()
 
     def set_global_state(self, endpoint_id: str, state: Mapping[str, Any]) -> None:

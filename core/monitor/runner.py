@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+import traceback
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from typing import Any
 
 from ..config import Subscription
 from ..errors import OpenDeckError
-from ..events import ConnState, ContextKind, Event, StateChanged
+from ..events import ConnState, ContextKind, ErrorRaised, Event, StateChanged
 from .logline import LogWriter
 from .metrics import MonitorMetrics
 
@@ -75,7 +76,10 @@ class Monitor:
             self.metrics.track(ep_id, ep.name, kinds)
         for ep_id, kinds in self.kinds.items():
             for kind in kinds:
-                await self.session.open(ep_id, str(kind))  # returns at once; connects in background
+                try:  # returns at once and connects in the background, or refuses at once
+                    await self.session.open(ep_id, str(kind))
+                except OpenDeckError as exc:  # e.g. no WebSocket key, an unreadable RSA key file
+                    self._on_event(ErrorRaised.of(exc, endpoint=ep_id, context=kind))
         self._spawn(self._sampler(), "opendeck-monitor-sampler")
         self._spawn(self._poll_global_state(), "opendeck-monitor-global-state")
 
@@ -97,8 +101,18 @@ class Monitor:
     def _spawn(self, coro, name: str) -> asyncio.Task:
         task = asyncio.get_running_loop().create_task(coro, name=name)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._task_done)
         return task
+
+    def _task_done(self, task: asyncio.Task) -> None:
+        """A helper task that raised is a bug: say so in the log, with the traceback."""
+        self._tasks.discard(task)
+        if task.cancelled() or task.exception() is None:
+            return
+        exc = task.exception()
+        tb = "".join(traceback.format_exception(exc))
+        self.log.line("error", "bug", f"{task.get_name()} raised {type(exc).__name__}: {exc}",
+                      traceback=tb)
 
     # ---------------------------------------------------------------------- events
     def _on_event(self, e: Event) -> None:
@@ -148,7 +162,8 @@ class Monitor:
             self._retries.pop(key, None)
 
     async def _ensure_subscribed(self, key: Key) -> None:
-        handle = self.session.handle(key[0], str(key[1]))
+        # handles_of, not handle(): the same answer, and robust to how the session keys them
+        handle = next((h for h in self.session.handles_of(key[0]) if h.kind is key[1]), None)
         if handle is None:
             return
         ctx = handle.ctx

@@ -90,9 +90,9 @@ def start_gateway(*extra: str) -> tuple[Proc, str]:
     return gw, line.split("listening on ")[1].split()[0]
 
 
-def start_monitor(*args: str) -> tuple[Proc, str]:
+def start_monitor(*args: str, **kw: Any) -> tuple[Proc, str]:
     """The monitor on a free port; returns the process and its /metrics URL."""
-    mon = Proc([*MONITOR, "--metrics-port", "0", *args])
+    mon = Proc([*MONITOR, "--metrics-port", "0", *args], **kw)
     line = mon.line_with("metrics on ")
     return mon, line.split("metrics on ")[1].strip()
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import os
 import socket
 import subprocess
 
 import pytest
 from prometheus_client import generate_latest
-from monitor_procs import MONITOR, http_get, start_gateway, start_monitor, wait_until
+from monitor_procs import MONITOR, OPENDECK, Proc, http_get, start_gateway, start_monitor, wait_until
 from waiting import ChangeWaiter
 
 from opendeck.core.cipher import RsaCipher
@@ -200,12 +201,18 @@ def test_profile_endpoints_json_log_and_sigterm(tmp_path):
         gw.stop()
 
 
-def test_addresses_become_endpoints():
-    args = cli.argparse.Namespace(rsa_key=None, websocket_key_file=None, client_id="x",
-                                  push_format="protobuf", subscribe="HK.00700", subtypes="basic,ticker")
-    ep = cli.endpoint_from_address("ws://127.0.0.1:33333", args, [Q])
-    assert str(ep.transport) == "ws" and ep.port == 33333 and ep.name == "ws://127.0.0.1:33333"
-    assert ep.connect_on_start == ["quote"] and ep.subscriptions[0].types == ["basic", "ticker"]
+def test_addresses_become_endpoints(tmp_path):
+    keyfile = tmp_path / "ws.key"
+    keyfile.write_text("secret\n")
+    parser = cli.argparse.ArgumentParser()
+    cli.add_arguments(parser)
+    args = parser.parse_args(["ws://127.0.0.1", "10.0.0.2:11111", "--subscribe", "HK.00700",
+                              "--subtypes", "basic,ticker", "--websocket-key-file", str(keyfile)])
+    ws, tcp = cli.build_endpoints(args)
+    assert str(ws.transport) == "ws" and ws.port == 33333 and ws.name == "ws://127.0.0.1:33333"
+    assert ws.websocket_key_file == str(keyfile) and ws.client_id == "OpenDeckMonitor"
+    assert ws.connect_on_start == ["quote"] and ws.subscriptions[0].types == ["basic", "ticker"]
+    assert str(tcp.transport) == "tcp" and tcp.name == "10.0.0.2:11111" and tcp.websocket_key_file == ""
     with pytest.raises(cli.ConfigError, match="use HOST:PORT"):
         cli.endpoint_from_address("http://127.0.0.1:1", args, [Q])
 
@@ -215,3 +222,25 @@ def test_profile_without_marked_contexts_says_how_to_mark_them(tmp_path):
     prof.write_text('version = 2\n[[endpoint]]\nname = "a"\nport = 11111\n')
     r = run_monitor("--config", str(prof))
     assert r.returncode == 2 and 'connect_on_start = ["quote"]' in r.stderr
+
+
+def test_websocket_address_is_watched_like_tcp():
+    gw = Proc([OPENDECK, "gateway", "--port", "0", "--websocket-port", "0", "--websocket-key", "ws-key-7f3a9c",
+               "--push-rate", "5"])
+    try:
+        ws_port = gw.line_with("websocket listening on ").split("listening on ")[1].split()[0].rsplit(":", 1)[1]
+        addr = f"ws://127.0.0.1:{ws_port}"
+        mon, url = start_monitor(addr, "--subscribe", "HK.00700",
+                                 env={**os.environ, "OPENDECK_WEBSOCKET_KEY": "ws-key-7f3a9c"})
+        try:
+            want = (f'opendeck_pushes_total{{context="quote",endpoint="{addr}",'
+                    'proto="Qot_UpdateBasicQot"}')
+            text = wait_until(lambda: (lambda t: t if want in t else None)(http_get(url)[1]),
+                              "quote pushes over the WebSocket port", describe=mon.stderr)
+            assert f'opendeck_context_up{{context="quote",endpoint="{addr}"}} 1.0' in text
+            assert f'endpoint="{addr}",server_build=' in text and 'transport="ws"' in text
+        finally:
+            assert mon.stop() == 0
+        assert "ws-key-7f3a9c" not in mon.stderr()  # the key never reaches the log
+    finally:
+        gw.stop()
