@@ -1,6 +1,7 @@
 """Proto id catalog: id -> name, push flag, and the generated message module if we have one.
 
-The id table is futu-api 10.11's ``ProtoId`` list (shared/protocol.md §7), plus the legacy ids
+The id table is futu-api 10.11's ``ProtoId`` list (shared/protocol.md §7), cmd 1 of the WebSocket
+port (InitWebSocket, websocket.md), plus the legacy ids
 the old docs name. A packet whose id is unknown here is still shown as ``Proto<id>`` with its
 raw bytes; nothing is dropped for want of a schema.
 """
@@ -14,6 +15,7 @@ from types import ModuleType
 
 # "<id> <name> [push] [legacy]; ..." -- parsed once at import.
 _TABLE = """
+1 InitWebSocket;
 1001 InitConnect; 1002 GetGlobalState; 1003 Notify push; 1004 KeepAlive; 1005 GetUserInfo;
 1006 Verification; 1007 GetDelayStatistics; 1008 TestCmd; 1009 InitQuantMode;
 2001 Trd_GetAccList; 2005 Trd_UnlockTrade; 2008 Trd_SubAccPush; 2101 Trd_GetFunds;
@@ -87,6 +89,7 @@ _TABLE = """
 
 #: The .proto files we ship (core/pb). Ids whose name is in here can be fully decoded.
 SCHEMAS = frozenset((
+    "InitWebSocket",  # cmd 1 of OpenD's WebSocket port (websocket.md), not a TCP proto id
     "InitConnect", "GetGlobalState", "Notify", "KeepAlive", "GetUserInfo",
     "Trd_GetAccList", "Trd_UnlockTrade", "Trd_SubAccPush", "Trd_PlaceOrder",
     "Trd_UpdateOrder", "Trd_UpdateOrderFill",

@@ -264,7 +264,7 @@ def test_every_schema_file_is_in_the_catalog_with_its_id():
     """Each enveloped file is named by one catalog id, so the gateway and the decoder find it."""
     from opendeck.core import catalog
     for name in ENVELOPED:
-        if name in ("Trd_Notify", "InitWebSocket"):  # no proto id (protocol.md §6; a WS cmd)
+        if name == "Trd_Notify":  # no proto id is wired for it (protocol.md §6)
             continue
         assert name in catalog.SCHEMAS, name
         info = catalog.BY_NAME[name]

@@ -15,17 +15,12 @@ import datetime as _dt
 
 from .. import catalog
 from ..pb import Trd_UpdateOrder_pb2, Trd_UpdateOrderFill_pb2
-from . import dispatch, pushes
+from . import pushes
 from .dispatch import Reject, handles
 from .ledger import FLOW_IN, FLOW_OUT, convert
 from .market import local_time
 from .trading import ACC_MARGIN, OPEN_STATUSES, Book, Order, OrderRejected
 from .universe import FUTURE
-
-# Trd_PlaceOrder is answered here, where the trading model lives; handlers_trade registered
-# an immediate-fill version of it (see /work/coord/requests-model.md): this one replaces it.
-dispatch.handlers.pop(catalog.TRD_PLACE_ORDER, None)
-
 
 def bound(gw) -> Book:
     book = gw.book
