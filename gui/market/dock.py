@@ -2,8 +2,12 @@
 
 The window calls :meth:`MarketDock.flush` from its existing flush timer with the ring rows that
 arrived since the last tick (or registers :meth:`MarketDock.poll`, which pulls them itself).
-One flush = one :meth:`MarketFeed.ingest` + one ``refresh`` per model: no signal, task or
-``call_soon`` per push. Rates are sampled from the feed's counters about once a second.
+One flush = one :meth:`MarketFeed.ingest`; the views are told (one ``refresh`` per model) at
+most every ``view_interval`` seconds (0.2 s: a person reads ~5 updates a second, and a repaint
+of every visible cell is what costs the GUI thread most; see bench/market_feed.py), with the
+changes of the flushes in between merged: the watchlist on one flush, the ladder, tape and
+rates on the next, so one flush never pays for repainting all of them. No signal, task or ``call_soon`` per push. Rates are
+sampled from the feed's counters about once a second.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from . import text
 from .delegates import DepthBarDelegate, SparklineDelegate
-from .feed import MarketFeed, SymbolState
+from .feed import Changes, MarketFeed, SymbolState
 from .models import (
     L_ASK_SZ,
     L_BID_SZ,
@@ -100,7 +104,7 @@ class MarketDock(QWidget):
 
     def __init__(self, session, parent: QWidget | None = None, *,
                  clock: Callable[[], float] = time.monotonic, red_up: bool = False,
-                 feed: MarketFeed | None = None) -> None:
+                 feed: MarketFeed | None = None, view_interval: float = 0.2) -> None:
         super().__init__(parent)
         self.setObjectName("marketDock")
         self.session = session
@@ -112,6 +116,14 @@ class MarketDock(QWidget):
         self.last_flush_ms = 0.0
         self.max_flush_ms = 0.0
         self._auto_selected = False
+        self.view_interval = view_interval
+        self.view_updates = 0
+        self._pending = Changes()
+        self._pending_rates = False
+        self._last_view: float | None = None
+        self._detail_keys: set[tuple[str, str]] = set()  # touched since the ladder/tape were told
+        self._detail_rates = False
+        self._detail_due = False
         colors = MarketColors.for_theme(_palette_is_dark(), red_up)
         self.watch_model = WatchlistModel(self.feed, colors, self._endpoint_name, self)
         self.ladder_model = LadderModel(colors, self)
@@ -220,31 +232,54 @@ class MarketDock(QWidget):
         self.flush(self.session.pushes.rows_since(self.feed.last_seq))
 
     def flush(self, rows) -> None:
-        """Take the ring rows that arrived since the last flush (one pass, one refresh/model)."""
+        """Take the ring rows that arrived since the last flush (one pass). The views are told
+        at most every ``view_interval`` s: the watchlist on one flush, the ladder, tape and
+        rates on the next, so no single flush pays for repainting all of them."""
         t0 = time.perf_counter()
-        feed = self.feed
-        changes = feed.ingest(rows)
-        rates = feed.sample(self.clock())
-        if changes.rows or rates:
-            self.watch_model.refresh(changes, rates)
-        if changes.new and len({st.endpoint for st in feed.symbols}) > 1:
-            self.watch_view.setColumnHidden(W_ENDPOINT, False)
-        if self.selected is None and feed.symbols and not self._auto_selected:
-            self._auto_selected = True
-            first = feed.symbols[0]
-            self.select(first.symbol, first.endpoint)
-        elif self.selected is not None:
-            key = self.selected
-            if key in changes.books or key in changes.tapes or key in changes.quotes:
-                self._show_selected()
-        if rates or changes.new:
-            self.rates_model.refresh()
-        if rates or changes.new:
-            self._update_summary()
+        now = self.clock()
+        self._pending.merge(self.feed.ingest(rows))
+        self._pending_rates |= self.feed.sample(now)
+        if self.view_interval <= 0:
+            self.sync()
+        elif self._detail_due:
+            self._sync_detail()
+        elif self._last_view is None or now - self._last_view >= self.view_interval:
+            self._sync_watch()
         self.flushes += 1
         ms = (time.perf_counter() - t0) * 1000
         self.last_flush_ms = ms
         self.max_flush_ms = max(self.max_flush_ms, ms)
+
+    def sync(self) -> None:
+        """Tell every view now about everything the feed took since they were last told."""
+        self._sync_watch()
+        self._sync_detail()
+
+    def _sync_watch(self) -> None:
+        changes, rates = self._pending, self._pending_rates
+        self._pending, self._pending_rates = Changes(), False
+        self._last_view = self.clock()
+        self.view_updates += 1
+        feed = self.feed
+        if changes.rows or rates:
+            self.watch_model.refresh(changes, rates)
+        if changes.new and len({st.endpoint for st in feed.symbols}) > 1:
+            self.watch_view.setColumnHidden(W_ENDPOINT, False)
+        self._detail_keys |= changes.books | changes.tapes | changes.quotes
+        self._detail_rates = self._detail_rates or rates or bool(changes.new)
+        self._detail_due = True
+        if self.selected is None and feed.symbols and not self._auto_selected:
+            first = feed.symbols[0]
+            self.select(first.symbol, first.endpoint)
+
+    def _sync_detail(self) -> None:
+        keys, rates = self._detail_keys, self._detail_rates
+        self._detail_keys, self._detail_rates, self._detail_due = set(), False, False
+        if self.selected is not None and self.selected in keys:
+            self._show_selected()
+        if rates:
+            self.rates_model.refresh()
+            self._update_summary()
 
     def _update_summary(self) -> None:
         feed = self.feed
@@ -262,7 +297,10 @@ class MarketDock(QWidget):
         if st is None:
             return False
         self._auto_selected = True
+        if self._pending.new:
+            self._sync_watch()  # the watchlist row must exist before it can be selected
         self.selected = st.key
+        self.feed.watch(st.key)
         sel = self.watch_view.selectionModel()
         idx = self.watch_model.index(st.row, 0)
         if sel.currentIndex().row() != st.row:
@@ -278,6 +316,7 @@ class MarketDock(QWidget):
         st = self.watch_model.state(current.row()) if current.isValid() else None
         if st is not None and st.key != self.selected:
             self.selected = st.key
+            self.feed.watch(st.key)
             self._show_selected()
 
     def _show_selected(self) -> None:

@@ -11,6 +11,9 @@ What keeps it cheap at tens of thousands of pushes a second:
 * one pass over the batch that only reads tuple fields and fills dicts: a quote or order-book
   push that a later one in the same batch supersedes is never decoded;
 * ticker pushes are decoded newest first, and only until the tape (``tape_len``) is full;
+  and only for the symbols whose tape is on screen (:meth:`MarketFeed.watch`): the others keep
+  their newest ``tape_len`` ticker rows undecoded (references into the ring's rows, no copy)
+  and decode them when :meth:`MarketFeed.tape` is asked, e.g. when the user selects them;
 * nothing here imports Qt; the models read :attr:`SymbolState` fields after the batch.
 
 Rows are the ring's tuples, read through :func:`columns` (the 10-column core/pushrow.py
@@ -98,7 +101,8 @@ class SymbolState:
     book_version: int = 0  # bumps on every new book (the ladder redraws on a change)
     history: deque = field(default_factory=deque)  # last prices, one per history_step
     history_bucket: float = -1.0
-    tape: deque = field(default_factory=deque)  # Tick, newest last
+    tape: deque = field(default_factory=deque)  # Tick, newest last (see MarketFeed.tape)
+    raw_ticks: deque = field(default_factory=deque)  # ticker rows not decoded yet, newest last
     tape_version: int = 0  # total ticks ever added (the tape model inserts the difference)
     last_tick_seq: int = 0
     pushes: int = 0  # rows seen for the symbol
@@ -138,6 +142,16 @@ class Changes:
     errors: int = 0  # rows carrying an error (counted, not decoded)
     undecodable: int = 0  # market pushes the protobuf classes refused
 
+    def merge(self, other: Changes) -> None:
+        """Add a later batch's changes (the views are told about several batches at once)."""
+        self.new.extend(other.new)
+        self.quotes |= other.quotes
+        self.books |= other.books
+        self.tapes |= other.tapes
+        self.rows += other.rows
+        self.errors += other.errors
+        self.undecodable += other.undecodable
+
 
 class MarketFeed:
     """Per-symbol state from push rows. ``ingest`` once per flush; ``sample`` about once a second."""
@@ -162,6 +176,25 @@ class MarketFeed:
         self._prev_sym: list[int] = []
         self._prev_total = 0
         self._sampled_at: float | None = None
+        #: keys whose tape is decoded as pushes arrive (what a tape view shows); None = all
+        self.live: set[tuple[str, str]] | None = set()
+
+    # ------------------------------------------------------------------------------ tapes
+    def watch(self, *keys: tuple[str, str]) -> None:
+        """Decode these symbols' tapes as pushes arrive (the others wait until asked)."""
+        self.live = set(keys)
+        for key in keys:
+            st = self.by_key.get(key)
+            if st is not None:
+                self.tape(st)
+
+    def tape(self, st: SymbolState) -> deque:
+        """``st``'s ticker tape (Tick, newest last), decoding what waited for a look."""
+        if st.raw_ticks:
+            rows = list(st.raw_ticks)
+            st.raw_ticks.clear()
+            self._apply_tickers(st, rows, Changes())
+        return st.tape
 
     # ------------------------------------------------------------------------------ lookups
     def get(self, symbol: str, endpoint: str | None = None) -> SymbolState | None:
@@ -181,7 +214,8 @@ class MarketFeed:
         if st is None:
             st = SymbolState(key[0], key[1], len(self.symbols),
                              history=deque(maxlen=self.history_len),
-                             tape=deque(maxlen=self.tape_len))
+                             tape=deque(maxlen=self.tape_len),
+                             raw_ticks=deque(maxlen=self.tape_len))
             self.symbols.append(st)
             self.by_key[key] = st
             self._prev_sym.append(0)
@@ -248,8 +282,16 @@ class MarketFeed:
             self._apply_quote(by_key[key], r, changes)
         for key, r in latest_book.items():
             self._apply_book(by_key[key], r, changes)
+        live = self.live
         for key, lst in tickers.items():
-            self._apply_tickers(by_key[key], lst, changes)
+            st = by_key[key]
+            if live is None or key in live:
+                self._apply_tickers(st, lst, changes)
+            else:
+                st.raw_ticks.extend(lst[-self.tape_len:])
+                changes.tapes.add(key)
+                if math.isnan(st.last):  # no quote subscription: the tape gives a last price
+                    self._tick_price(st, lst[-1], changes)
         self.undecodable += changes.undecodable
         return changes
 
@@ -321,6 +363,11 @@ class MarketFeed:
         st.book_version += 1
         changes.books.add(st.key)
         changes.quotes.add(st.key)
+
+    def _tick_price(self, st: SymbolState, r: tuple, changes: Changes) -> None:
+        s2c = self._decode(r, changes)
+        if s2c is not None and s2c.tickerList:
+            self._add_history(st, r[TIME], s2c.tickerList[-1].price)
 
     def _apply_tickers(self, st: SymbolState, rows: list[tuple], changes: Changes) -> None:
         """Newest push first, until the tape is full; then append in time order."""

@@ -42,13 +42,14 @@ async def test_demo_gateway_pushes_fill_watchlist_ladder_and_tape(session, qtbot
 
     def filled() -> bool:
         states = [dock.feed.get(c, "demo") for c in CODES]
-        return all(s is not None and s.bids and s.asks and len(s.tape) >= 3 and
+        return all(s is not None and s.bids and s.asks and len(s.tape) + len(s.raw_ticks) >= 3 and
                    len(s.history) >= 2 for s in states)
 
     await wait_until(filled, 20, "quotes, books and ticks for both codes",
                      lambda: f"{len(dock.feed.symbols)} symbols, {dock.feed.total} rows")
     timer.stop()
     dock.poll()  # everything in the ring up to now
+    dock.sync()  # and the views told now, not at the next view interval
     rows = [r for r in session.pushes.rows_since(0) if r[0] <= dock.last_seq]
     assert dock.last_seq == session.pushes.last_seq
 

@@ -63,8 +63,9 @@ def test_tickers_all_reach_the_tape_in_order_and_it_stays_bounded(maker):
     rows = [maker.ticker("HK.00700", [(400.0 + i, 100 * i, 1 + i % 2, i)]) for i in range(1, 4)]
     feed.ingest(rows)
     st = feed.get("HK.00700")
-    assert [t.sequence for t in st.tape] == [1, 2, 3]
+    assert [t.sequence for t in feed.tape(st)] == [1, 2, 3]
     assert [t.side for t in st.tape] == ["Sell", "Buy", "Sell"]
+    feed.watch(st.key)  # on screen: decoded as the pushes arrive
     feed.ingest([maker.ticker("HK.00700", [(410.0, 1, 1, s) for s in range(4, 12)])])
     assert [t.sequence for t in st.tape] == [7, 8, 9, 10, 11]
     assert st.tape_version == 3 + 5  # only what could be shown was added
@@ -75,11 +76,35 @@ def test_tickers_all_reach_the_tape_in_order_and_it_stays_bounded(maker):
 
 def test_many_ticker_pushes_decode_only_what_fills_the_tape(maker):
     feed = MarketFeed(tape_len=10)
+    feed.watch(("demo", "HK.00700"))
     feed.ingest([maker.ticker("HK.00700", [(400.0, 1, 1, s)]) for s in range(1, 501)])
     st = feed.get("HK.00700")
     assert [t.sequence for t in st.tape] == list(range(491, 501))
     assert feed.decoded == 10
     assert st.pushes == 500  # every push still counts for the rate
+
+
+def test_tapes_off_screen_wait_undecoded_until_asked(maker):
+    feed = MarketFeed(tape_len=4)
+    feed.watch(("demo", "US.AAPL"))
+    ch = feed.ingest([maker.ticker("HK.00700", [(400.0 + s, 1, 1, s)]) for s in range(1, 9)]
+                     + [maker.quote("HK.00700", 408.0, 400.0)])
+    st = feed.get("HK.00700")
+    assert st.key in ch.tapes and feed.decoded == 1  # the quote only
+    assert len(st.raw_ticks) == 4 and not st.tape
+    assert [t.sequence for t in feed.tape(st)] == [5, 6, 7, 8] and feed.decoded == 5
+    assert not st.raw_ticks
+    feed.watch(st.key)
+    feed.ingest([maker.ticker("HK.00700", [(409.0, 1, 2, 9)])])
+    assert [t.sequence for t in st.tape] == [6, 7, 8, 9]
+
+
+def test_a_tape_without_quotes_still_draws_a_sparkline(maker):
+    feed = MarketFeed(history_step=1.0)
+    feed.ingest([maker.ticker("US.AAPL", [(190.0, 1, 1, 1)], t=0.0),
+                 maker.ticker("US.AAPL", [(191.0, 1, 1, 2)], t=0.2)])
+    feed.ingest([maker.ticker("US.AAPL", [(192.0, 1, 1, 3)], t=1.5)])
+    assert list(feed.get("US.AAPL").history) == [191.0, 192.0]
 
 
 def test_symbols_appear_in_arrival_order_per_endpoint(maker):

@@ -91,7 +91,7 @@ def maker(request) -> RowMaker:
 @pytest.fixture
 def dock(qtbot, session):
     clock = FakeClock()
-    d = MarketDock(session, clock=clock)
+    d = MarketDock(session, clock=clock, view_interval=0)  # views told on every flush
     d.fake_clock = clock
     qtbot.addWidget(d)
     d.resize(1280, 800)
@@ -142,6 +142,28 @@ def test_one_insert_and_one_changed_range_per_flush(dock, maker):
     dock.fake_clock.now += 1.5  # a rate sample: every row's Pushes/s in the same one range
     dock.flush([maker.quote("HK.00001", 30.0, 10.0)])
     assert sig.changed == [(0, 0, 5, last_col)] and sig.inserted == []
+
+
+def test_views_are_told_at_most_every_view_interval(dock, maker):
+    dock.view_interval = 0.2
+    sig = Signals(dock.watch_model)
+    dock.flush([maker.quote("HK.00001", 1.0, 1.0)])  # the first flush tells at once
+    assert sig.inserted == [(0, 0)] and dock.view_updates == 1
+    dock.fake_clock.now += 0.1
+    dock.flush([maker.quote("HK.00002", 2.0, 1.0), maker.quote("HK.00001", 1.5, 1.0)])
+    dock.fake_clock.now += 0.05
+    dock.flush([maker.quote("HK.00003", 3.0, 1.0)])
+    assert sig.inserted == [(0, 0)] and sig.changed == [] and dock.view_updates == 1
+    assert dock.watch_model.rowCount() == 1 and dock.feed.get("HK.00001").last == 1.5
+    dock.fake_clock.now += 0.06  # 0.21 s after the first: the merged changes, at once
+    dock.flush([])
+    last_col = dock.watch_model.columnCount() - 1
+    assert sig.inserted == [(0, 0), (1, 2)] and sig.changed == [(0, 0, 0, last_col)]
+    assert cell(dock.watch_model, 0, W_LAST) == "1.50" and dock.view_updates == 2
+    # select() does not wait: the row must be there to be selected
+    dock.fake_clock.now += 0.01
+    dock.flush([maker.quote("US.AAPL", 190.0, 189.0)])
+    assert dock.select("US.AAPL") and dock.watch_model.rowCount() == 4
 
 
 def test_ladder_matches_the_latest_order_book(dock, maker, qtmodeltester):
@@ -248,6 +270,7 @@ def test_models_stand_alone_under_the_model_tester(qtmodeltester, maker):
     watch.refresh(ch, True)
     rates.refresh()
     st = feed.get("HK.00700")
+    feed.watch(st.key)  # its tape decoded, as the dock does for the selected symbol
     ladder_m.set_state(st, 3)
     tape.set_state(st, 3)
     for m in (watch, rates, ladder_m, tape):
