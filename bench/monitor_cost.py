@@ -79,7 +79,8 @@ def main() -> int:
     ap.add_argument("--endpoints", type=int, default=100)
     ap.add_argument("--seconds", type=float, default=30.0, help="idle window (default 30)")
     ap.add_argument("--scrapes", type=int, default=20)
-    ap.add_argument("--subscribe", default="", help="codes each quote context subscribes (default none: idle)")
+    ap.add_argument("--subscribe", default="",
+                    help="codes each quote context subscribes (default none: idle)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
 
@@ -99,7 +100,7 @@ def main() -> int:
         if args.subscribe:
             cmd += ["--subscribe", args.subscribe]
         t_start = time.perf_counter()
-        log = open(tmp / "monitor.log", "w+")
+        log = open(tmp / "monitor.log", "w+")  # noqa: SIM115 - the child writes it until the end
         mon = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, text=True)
         try:
             url = first_line_with(mon, "metrics on ", 60).split("metrics on ")[1].strip()

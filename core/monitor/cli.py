@@ -24,9 +24,9 @@ from prometheus_client import disable_created_metrics
 
 from .. import codes, config
 from ..config import Endpoint, Subscription
+from ..connopts import add_connection_options, parse_target, websocket_key
 from ..errors import ConfigError, OpenDeckError
 from ..events import ContextKind, Transport
-from ..connopts import add_connection_options, parse_target, websocket_key
 from .httpd import MetricsServer
 from .logline import FORMATS, LogWriter
 from .metrics import MonitorMetrics

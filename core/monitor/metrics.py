@@ -19,8 +19,16 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from .. import catalog
-from ..events import (ConnState, ContextKind, ErrorRaised, Event, HandshakeDone, Heartbeat, JournalStatus,
-                      StateChanged)
+from ..events import (
+    ConnState,
+    ContextKind,
+    ErrorRaised,
+    Event,
+    HandshakeDone,
+    Heartbeat,
+    JournalStatus,
+    StateChanged,
+)
 from ..pb import Qot_Common_pb2
 
 try:  # the one push-row schema (core/pushrow.py), looked up by field name

@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 
 import pytest
-from prometheus_client import generate_latest
-
 from opendeck.core import catalog
-from opendeck.core.events import (ConnState, ContextKind, ErrorRaised, HandshakeDone, HandshakeInfo, Heartbeat,
-                                  JournalStatus, Notice, StateChanged, Transport)
+from opendeck.core.events import (
+    ConnState,
+    ContextKind,
+    ErrorRaised,
+    HandshakeDone,
+    HandshakeInfo,
+    Heartbeat,
+    JournalStatus,
+    Notice,
+    StateChanged,
+    Transport,
+)
 from opendeck.core.monitor.logline import LogWriter
 from opendeck.core.monitor.metrics import ROW_FIELDS, MonitorMetrics, market_state_name
 from opendeck.core.monitor.runner import SlowRetry
 from opendeck.core.session import PushLog
+from prometheus_client import generate_latest
 
 Q = ContextKind.QUOTE
 
@@ -51,7 +61,7 @@ def test_tracked_contexts_start_down_and_idle(m):
 
 def test_state_one_hot_and_up_follow_events(m):
     path = [ConnState.IDLE, ConnState.CONNECTING, ConnState.HANDSHAKING, ConnState.READY]
-    for old, new in zip(path, path[1:]):
+    for old, new in itertools.pairwise(path):
         m.observe(state(old, new))
         for s in ConnState:
             want = 1 if s is new else 0
@@ -98,8 +108,8 @@ def test_handshake_histogram_and_gateway_info(m):
                             info=info(transport=Transport.WS)))
     text = generate_latest(m.registry).decode()
     info_lines = [ln for ln in text.splitlines() if ln.startswith("opendeck_gateway_info{")]
-    assert info_lines == ['opendeck_gateway_info{endpoint="home",server_build="7108",server_ver="1011",'
-                          'transport="ws"} 1.0']
+    assert info_lines == [('opendeck_gateway_info{endpoint="home",server_build="7108",server_ver="1011",'
+                           'transport="ws"} 1.0')]
 
 
 def test_errors_by_type_fold_repeats(m):

@@ -10,10 +10,7 @@ import socket
 import subprocess
 
 import pytest
-from prometheus_client import generate_latest
 from monitor_procs import MONITOR, OPENDECK, Proc, http_get, start_gateway, start_monitor, wait_until
-from waiting import ChangeWaiter
-
 from opendeck.core.cipher import RsaCipher
 from opendeck.core.config import Endpoint, Subscription
 from opendeck.core.events import ConnState, ContextKind
@@ -23,6 +20,8 @@ from opendeck.core.monitor.logline import LogWriter
 from opendeck.core.monitor.metrics import MonitorMetrics
 from opendeck.core.monitor.runner import Monitor, SlowRetry
 from opendeck.core.session import Session
+from prometheus_client import generate_latest
+from waiting import ChangeWaiter
 
 Q = ContextKind.QUOTE
 
@@ -93,7 +92,8 @@ async def test_monitor_in_process_unreachable_is_a_series_not_a_crash(gateway):
         await server.start("127.0.0.1", 0)
         await mon.start()
         await watch.wait_for(lambda: watch.state("live") is ConnState.READY
-                             and watch.state("gone") is ConnState.RECONNECTING, what="live ready, gone retrying")
+                             and watch.state("gone") is ConnState.RECONNECTING,
+                             what="live ready, gone retrying")
         # the first GetGlobalState runs on READY, not 60 s later
         await watch.wait_for(lambda: {s.labels["market"] for s in samples(metrics, "opendeck_market_state")
                                       if s.labels["endpoint"] == "live"} >= {"HK", "US"},
@@ -141,7 +141,7 @@ def test_http_routes():
 
 # ------------------------------------------------------------------------------ the command line
 def run_monitor(*args: str, timeout: float = 30) -> subprocess.CompletedProcess:
-    return subprocess.run([*MONITOR, *args], capture_output=True, text=True, timeout=timeout)
+    return subprocess.run([*MONITOR, *args], check=False, capture_output=True, text=True, timeout=timeout)
 
 
 def test_bad_profile_is_a_config_error(tmp_path):
@@ -225,18 +225,21 @@ def test_profile_without_marked_contexts_says_how_to_mark_them(tmp_path):
 
 
 def test_websocket_address_is_watched_like_tcp():
-    gw = Proc([OPENDECK, "gateway", "--port", "0", "--websocket-port", "0", "--websocket-key", "ws-key-7f3a9c",
-               "--push-rate", "5"])
+    gw = Proc([OPENDECK, "gateway", "--port", "0", "--websocket-port", "0",
+               "--websocket-key", "ws-key-7f3a9c", "--push-rate", "5"])
     try:
-        ws_port = gw.line_with("websocket listening on ").split("listening on ")[1].split()[0].rsplit(":", 1)[1]
+        line = gw.line_with("websocket listening on ")
+        ws_port = line.split("listening on ")[1].split()[0].rsplit(":", 1)[1]
         addr = f"ws://127.0.0.1:{ws_port}"
         mon, url = start_monitor(addr, "--subscribe", "HK.00700",
                                  env={**os.environ, "OPENDECK_WEBSOCKET_KEY": "ws-key-7f3a9c"})
         try:
             want = (f'opendeck_pushes_total{{context="quote",endpoint="{addr}",'
                     'proto="Qot_UpdateBasicQot"}')
-            text = wait_until(lambda: (lambda t: t if want in t else None)(http_get(url)[1]),
-                              "quote pushes over the WebSocket port", describe=mon.stderr)
+            def pushes() -> str | None:
+                text = http_get(url)[1]
+                return text if want in text else None
+            text = wait_until(pushes, "quote pushes over the WebSocket port", describe=mon.stderr)
             assert f'opendeck_context_up{{context="quote",endpoint="{addr}"}} 1.0' in text
             assert f'endpoint="{addr}",server_build=' in text and 'transport="ws"' in text
         finally:
