@@ -12,32 +12,34 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..pb import Trd_Common_pb2
 from .universe import CNSH, CNSZ, HK, US
 
-# Trd_Common enums used here
-ENV_SIMULATE = 0
-ENV_REAL = 1
-CATEGORY_SECURITY = 1
-CATEGORY_FUTURE = 2
-TRD_HK, TRD_US, TRD_CN, TRD_HKCC, TRD_FUTURES = 1, 2, 3, 4, 5
-TRD_FUT_SIM_HK, TRD_FUT_SIM_US = 10, 11
-SEC_HK, SEC_US, SEC_CN_SH, SEC_CN_SZ = 1, 2, 31, 32
-FIRM_FUTU_SECURITIES = 1
-ACC_CASH, ACC_MARGIN = 1, 2
-SIM_STOCK, SIM_FUTURES = 1, 3
-STATUS_SUBMITTED = 5
-STATUS_FILLED_PART = 10
-STATUS_FILLED_ALL = 11
-STATUS_CANCELLED_PART = 14
-STATUS_CANCELLED_ALL = 15
+_T = Trd_Common_pb2  # wire values from the generated descriptors (one source, issue 7)
+ENV_SIMULATE, ENV_REAL = _T.TrdEnv_Simulate, _T.TrdEnv_Real
+CATEGORY_SECURITY, CATEGORY_FUTURE = _T.TrdCategory_Security, _T.TrdCategory_Future
+TRD_HK, TRD_US, TRD_CN, TRD_HKCC = _T.TrdMarket_HK, _T.TrdMarket_US, _T.TrdMarket_CN, \
+    _T.TrdMarket_HKCC
+TRD_FUTURES = _T.TrdMarket_Futures
+TRD_FUT_SIM_HK, TRD_FUT_SIM_US = _T.TrdMarket_Futures_Simulate_HK, _T.TrdMarket_Futures_Simulate_US
+SEC_HK, SEC_US = _T.TrdSecMarket_HK, _T.TrdSecMarket_US
+SEC_CN_SH, SEC_CN_SZ = _T.TrdSecMarket_CN_SH, _T.TrdSecMarket_CN_SZ
+FIRM_FUTU_SECURITIES = _T.SecurityFirm_FutuSecurities
+ACC_CASH, ACC_MARGIN = _T.TrdAccType_Cash, _T.TrdAccType_Margin
+SIM_STOCK, SIM_FUTURES = _T.SimAccType_Stock, _T.SimAccType_Futures
+STATUS_SUBMITTED = _T.OrderStatus_Submitted
+STATUS_FILLED_PART = _T.OrderStatus_Filled_Part
+STATUS_FILLED_ALL = _T.OrderStatus_Filled_All
+STATUS_CANCELLED_PART = _T.OrderStatus_Cancelled_Part
+STATUS_CANCELLED_ALL = _T.OrderStatus_Cancelled_All
 OPEN_STATUSES = frozenset({STATUS_SUBMITTED, STATUS_FILLED_PART})
-ORDER_LIMIT = 1
-ORDER_MARKET = 2
+ORDER_LIMIT, ORDER_MARKET = _T.OrderType_Normal, _T.OrderType_Market
 #: order types treated as a plain limit order
-LIMIT_LIKE = frozenset({ORDER_LIMIT, 5, 8})  # Normal, AbsoluteLimit, SpecialLimit
-SIDE_BUY, SIDE_SELL, SIDE_SELL_SHORT, SIDE_BUY_BACK = 1, 2, 3, 4
-TOUCH_LOTS = 50
-CURRENCY_HKD, CURRENCY_USD, CURRENCY_CNH = 1, 2, 3
+LIMIT_LIKE = frozenset({ORDER_LIMIT, _T.OrderType_AbsoluteLimit, _T.OrderType_SpecialLimit})
+SIDE_BUY, SIDE_SELL = _T.TrdSide_Buy, _T.TrdSide_Sell
+SIDE_SELL_SHORT, SIDE_BUY_BACK = _T.TrdSide_SellShort, _T.TrdSide_BuyBack
+CURRENCY_HKD, CURRENCY_USD, CURRENCY_CNH = _T.Currency_HKD, _T.Currency_USD, _T.Currency_CNH
+TOUCH_LOTS = 50  # the most one match fills, in lots
 
 #: TrdSecMarket -> QotMarket
 SEC_TO_QOT = {SEC_HK: HK, SEC_US: US, SEC_CN_SH: CNSH, SEC_CN_SZ: CNSZ}

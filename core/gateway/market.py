@@ -21,6 +21,7 @@ import random
 from collections import deque
 from dataclasses import dataclass, field
 
+from .. import catalog
 from ..pb import (Qot_Common_pb2, Qot_UpdateBasicQot_pb2, Qot_UpdateBroker_pb2,
                   Qot_UpdateKL_pb2, Qot_UpdateOrderBook_pb2, Qot_UpdateRT_pb2,
                   Qot_UpdateTicker_pb2)
@@ -30,43 +31,35 @@ from .pricepath import (DemoClock, PricePath, fmt_time, local_time, round_price,
 from .universe import (CNSH, CNSZ, HK, HK_FUTURE, MARKET_PREFIX, US, SecKey, Spec,  # noqa: F401
                        Universe, sec_str)  # (re-exported: the handlers use mk.sec_str, mk.HK_FUTURE)
 
-PREFIX_MARKET = {"HK": HK, "US": US, "SH": CNSH, "SZ": CNSZ}
 
-# Qot_Common.SubType
-SUB_BASIC = 1
-SUB_ORDER_BOOK = 2
-SUB_TICKER = 4
-SUB_RT = 5
-SUB_BROKER = 14
-SUB_ORDER_BOOK_ODD = 22
-#: KL SubType -> (Qot_Common.KLType, bar length in minutes; 0 for calendar bars)
+# wire values from the generated descriptors (one source for enums, issue 7)
+_Q = Qot_Common_pb2
+SUB_BASIC = _Q.SubType_Basic
+SUB_ORDER_BOOK = _Q.SubType_OrderBook
+SUB_TICKER = _Q.SubType_Ticker
+SUB_RT = _Q.SubType_RT
+SUB_BROKER = _Q.SubType_Broker
+SUB_ORDER_BOOK_ODD = _Q.SubType_OrderBook_Odd
+#: KL SubType -> (Qot_Common.KLType, bar length in minutes; 0 for calendar bars): the two
+#: enums share their suffixes (KL_Day / KLType_Day ...; SubType_KL_Qurater is sic)
+_KL_MINUTES_OF = {"1Min": 1, "3Min": 3, "5Min": 5, "10Min": 10, "15Min": 15, "30Min": 30,
+                  "60Min": 60, "120Min": 120, "180Min": 180, "240Min": 240}
 KL_SUBTYPES: dict[int, tuple[int, int]] = {
-    6: (2, 0),      # KL_Day -> Day
-    7: (6, 5),      # KL_5Min
-    8: (7, 15),     # KL_15Min
-    9: (8, 30),     # KL_30Min
-    10: (9, 60),    # KL_60Min
-    11: (1, 1),     # KL_1Min
-    12: (3, 0),     # KL_Week
-    13: (4, 0),     # KL_Month
-    15: (11, 0),    # KL_Qurater (sic)
-    16: (5, 0),     # KL_Year
-    17: (10, 3),    # KL_3Min
-    18: (12, 10),   # KL_10Min
-    19: (13, 120),  # KL_120Min
-    20: (14, 180),  # KL_180Min
-    21: (15, 240),  # KL_240Min
+    v.number: (_Q.KLType.Value("KLType_" + ("Quarter" if v.name.endswith("Qurater")
+                                            else v.name[len("SubType_KL_"):])),
+               _KL_MINUTES_OF.get(v.name[len("SubType_KL_"):], 0))
+    for v in _Q.SubType.DESCRIPTOR.values if v.name.startswith("SubType_KL_")
 }
 SUBTYPES = frozenset({SUB_BASIC, SUB_ORDER_BOOK, SUB_TICKER, SUB_RT, SUB_BROKER,
                       SUB_ORDER_BOOK_ODD, *KL_SUBTYPES})
 
 # push proto ids
-P_BASIC_QOT = 3005
-P_KL = 3007
-P_RT = 3009
-P_TICKER = 3011
-P_ORDER_BOOK = 3013
-P_BROKER = 3015
+P_BASIC_QOT = catalog.QOT_UPDATE_BASIC_QOT
+P_KL = catalog.QOT_UPDATE_KL
+P_RT = catalog.QOT_UPDATE_RT
+P_TICKER = catalog.QOT_UPDATE_TICKER
+P_ORDER_BOOK = catalog.QOT_UPDATE_ORDER_BOOK
+P_BROKER = catalog.QOT_UPDATE_BROKER
 PUSH_ID_OF_SUBTYPE = {SUB_BASIC: P_BASIC_QOT, SUB_ORDER_BOOK: P_ORDER_BOOK,
                       SUB_ORDER_BOOK_ODD: P_ORDER_BOOK, SUB_TICKER: P_TICKER, SUB_RT: P_RT,
                       SUB_BROKER: P_BROKER, **{k: P_KL for k in KL_SUBTYPES}}
@@ -118,7 +111,6 @@ class Instrument:
     updated: float = 0.0
     day: _dt.date | None = None
     tickers: deque = field(default_factory=lambda: deque(maxlen=TICKER_HISTORY))
-    rt_day_turnover: float = 0.0
 
     @property
     def key(self) -> SecKey:

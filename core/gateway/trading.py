@@ -223,8 +223,11 @@ class Book:
         self._fill(order, float(qty), price, ts, quiet=True)
 
     def _on_step(self, market: Market, now: float) -> None:
-        for order in [o for o in self.orders.values() if o.is_open]:
+        open_orders = [o for o in self.orders.values() if o.is_open]
+        for order in open_orders:
             self.match(order, now)
+        # the market steps these on every tick even when nobody subscribes them
+        market.watched = {o.key for o in open_orders if o.is_open}
 
     # -- placing -----------------------------------------------------------------------------
 

@@ -16,13 +16,20 @@ import datetime as _dt
 import zlib
 from dataclasses import dataclass, field
 
-# Qot_Common.QotMarket
-HK, HK_FUTURE, US, CNSH, CNSZ = 1, 2, 11, 21, 22
+from ..pb import Qot_Common_pb2
+
+_Q = Qot_Common_pb2  # wire values from the generated descriptors (one source, issue 7)
+HK, HK_FUTURE, US = _Q.QotMarket_HK_Security, _Q.QotMarket_HK_Future, _Q.QotMarket_US_Security
+CNSH, CNSZ = _Q.QotMarket_CNSH, _Q.QotMarket_CNSZ
 MARKET_PREFIX = {HK: "HK", HK_FUTURE: "HK", US: "US", CNSH: "SH", CNSZ: "SZ"}
-# Qot_Common.SecurityType
-BOND, EQTY, TRUST, WARRANT, INDEX, PLATE, DRVT, FUTURE = 1, 3, 4, 5, 6, 7, 8, 10
-# Qot_Common.ExchType
-EXCH_HK_MAIN, EXCH_NYSE, EXCH_NASDAQ, EXCH_SH, EXCH_SZ, EXCH_HKEX = 1, 4, 5, 14, 15, 3
+BOND, EQTY, TRUST, WARRANT = (_Q.SecurityType_Bond, _Q.SecurityType_Eqty, _Q.SecurityType_Trust,
+                              _Q.SecurityType_Warrant)
+INDEX, PLATE, DRVT, FUTURE = (_Q.SecurityType_Index, _Q.SecurityType_Plate,
+                              _Q.SecurityType_Drvt, _Q.SecurityType_Future)
+EXCH_HK_MAIN, EXCH_HKEX = _Q.ExchType_HK_MainBoard, _Q.ExchType_HK_HKEX
+EXCH_NYSE, EXCH_NASDAQ, EXCH_US_OPTION = _Q.ExchType_US_NYSE, _Q.ExchType_US_Nasdaq, \
+    _Q.ExchType_US_Option
+EXCH_SH, EXCH_SZ = _Q.ExchType_CN_SH, _Q.ExchType_CN_SZ
 
 SecKey = tuple[int, str]
 
@@ -479,7 +486,7 @@ def _option_spec(o: Spec, exp: _dt.date, strike: float, otype: int, letter: str,
         name = f"{o.name} {exp:%y%m%d} {strike:g} {'Call' if otype == 1 else 'Put'}"
         lot = o.lot
     return Spec((o.market, code), name, lot, DRVT, (exp - _dt.timedelta(days=days + 60)).isoformat(),
-                price, EXCH_HKEX if o.market == HK else 8, owner=o.key, option_type=otype,
+                price, EXCH_HKEX if o.market == HK else EXCH_US_OPTION, owner=o.key, option_type=otype,
                 strike=strike, expiry=exp.isoformat())
 
 

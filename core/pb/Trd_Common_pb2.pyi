@@ -161,6 +161,25 @@ class Currency(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     Currency_CAD: _ClassVar[Currency]
     Currency_MYR: _ClassVar[Currency]
     Currency_NZD: _ClassVar[Currency]
+
+class TrdAccType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TrdAccType_Unknown: _ClassVar[TrdAccType]
+    TrdAccType_Cash: _ClassVar[TrdAccType]
+    TrdAccType_Margin: _ClassVar[TrdAccType]
+    TrdAccType_TFSA: _ClassVar[TrdAccType]
+    TrdAccType_RRSP: _ClassVar[TrdAccType]
+    TrdAccType_SRRSP: _ClassVar[TrdAccType]
+    TrdAccType_Derivatives: _ClassVar[TrdAccType]
+
+class SimAccType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SimAccType_Unknown: _ClassVar[SimAccType]
+    SimAccType_Stock: _ClassVar[SimAccType]
+    SimAccType_Option: _ClassVar[SimAccType]
+    SimAccType_Futures: _ClassVar[SimAccType]
+    SimAccType_StockAndOption: _ClassVar[SimAccType]
+    SimAccType_Competition: _ClassVar[SimAccType]
 TrdEnv_Simulate: TrdEnv
 TrdEnv_Real: TrdEnv
 TrdCategory_Unknown: TrdCategory
@@ -277,6 +296,19 @@ Currency_AUD: Currency
 Currency_CAD: Currency
 Currency_MYR: Currency
 Currency_NZD: Currency
+TrdAccType_Unknown: TrdAccType
+TrdAccType_Cash: TrdAccType
+TrdAccType_Margin: TrdAccType
+TrdAccType_TFSA: TrdAccType
+TrdAccType_RRSP: TrdAccType
+TrdAccType_SRRSP: TrdAccType
+TrdAccType_Derivatives: TrdAccType
+SimAccType_Unknown: SimAccType
+SimAccType_Stock: SimAccType
+SimAccType_Option: SimAccType
+SimAccType_Futures: SimAccType
+SimAccType_StockAndOption: SimAccType
+SimAccType_Competition: SimAccType
 
 class TrdHeader(_message.Message):
     __slots__ = ("trdEnv", "accID", "trdMarket", "jpAccType")
