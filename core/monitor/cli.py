@@ -190,7 +190,7 @@ async def run(args: argparse.Namespace, *, stop: asyncio.Event | None = None) ->
     mon = Monitor(session, metrics, log, kinds=kinds,
                   subscriptions={ep.id: ep.subscriptions for ep in endpoints if ep.subscriptions},
                   global_state_interval=args.global_state_interval)
-    server = MetricsServer(metrics.registry, mon.health, before_scrape=mon.sample,
+    server = MetricsServer(metrics.render, mon.health, before_scrape=mon.sample,
                            after_scrape=metrics.scraped)
     stop = stop or asyncio.Event()
     undo = _install_signals(stop)

@@ -3,8 +3,8 @@
 It runs on the monitor's own event loop (not in a thread, unlike
 ``prometheus_client.start_http_server``), so ``/healthz`` answering at all proves the loop is
 responsive, and a scrape reads the series between two updates, never during one.
-The exposition is text format 0.0.4, byte for byte prometheus_client's, with cached series
-prefixes (:mod:`.exposition`): every Prometheus accepts it, whatever its Accept header prefers.
+The exposition is text format 0.0.4, byte for byte prometheus_client's, rendered with caches
+(:mod:`.exposition`): every Prometheus accepts it, whatever its Accept header prefers.
 """
 
 from __future__ import annotations
@@ -16,9 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from prometheus_client import CollectorRegistry
-
-from .exposition import CONTENT_TYPE, TextExposition
+from .exposition import CONTENT_TYPE
 
 MAX_HEAD = 16 * 1024
 READ_TIMEOUT = 10.0
@@ -29,15 +27,14 @@ Health = Callable[[], tuple[bool, dict[str, Any]]]
 class MetricsServer:
     """``await start(host, port)``, then ``.host`` / ``.port``; ``await close()``."""
 
-    def __init__(self, registry: CollectorRegistry, health: Health,
+    def __init__(self, render: Callable[[], bytes], health: Health,
                  before_scrape: Callable[[], None] | None = None,
                  after_scrape: Callable[[float, float], None] | None = None) -> None:
-        self.registry = registry
+        self.render = render  # the exposition (MonitorMetrics.render)
         self.health = health
         self.before_scrape = before_scrape
         self.after_scrape = after_scrape  # gets the render's wall and CPU seconds
         self.scrapes = 0
-        self._text = TextExposition()
         self.host = ""
         self.port = 0
         self._server: asyncio.Server | None = None
@@ -96,7 +93,7 @@ class MetricsServer:
                 self.before_scrape()
             self.scrapes += 1
             t0, c0 = time.perf_counter(), time.thread_time()
-            body = self._text.render(self.registry)
+            body = self.render()
             if self.after_scrape is not None:
                 self.after_scrape(time.perf_counter() - t0, time.thread_time() - c0)
             return "200 OK", CONTENT_TYPE, body

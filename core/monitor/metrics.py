@@ -30,6 +30,7 @@ from ..events import (
     StateChanged,
 )
 from ..pb import Qot_Common_pb2
+from .exposition import TextExposition
 
 try:  # the one push-row schema (core/pushrow.py), looked up by field name
     from ..pushrow import FIELDS as ROW_FIELDS
@@ -128,6 +129,27 @@ class MonitorMetrics:
                                       (*CTX, "proto", "security"), registry=r)
                               if per_symbol else None)
         self.journal_lag.set(0)
+        # every family in registry order; the ones changed only through the methods below
+        # (rarely: state changes, handshakes, errors, market states) carry a version so a
+        # scrape reuses their text until they change (see render())
+        self._families = [c for c in (
+            self.up, self.state, self.rtt, self.missed, self.reconnects, self.handshake, self.errors,
+            self.pushes, self.push_bytes, self.last_push, self.unsampled, self.journal_lag,
+            self.journal_errors, self.market, self.info, self.loop_lag, self.scrape_seconds,
+            self.scrape_cpu_seconds, self.symbol_pushes) if c is not None]
+        self._versions: dict[int, int] = {id(c): 0 for c in (
+            self.up, self.state, self.missed, self.reconnects, self.handshake, self.errors,
+            self.market, self.info)}
+        self._text = TextExposition()
+
+    def _changed(self, *families: Any) -> None:
+        for f in families:
+            self._versions[id(f)] += 1
+
+    def render(self) -> bytes:
+        """The text exposition of the registry (what ``generate_latest`` writes, for less)."""
+        return self._text.render_families(
+            (f, self._versions.get(id(f))) for f in self._families)
 
     # -------------------------------------------------------------------- endpoints
     def label(self, endpoint_id: str) -> str:
@@ -153,6 +175,7 @@ class MonitorMetrics:
             self.state.labels(ep, context, str(new)).set(1)
         self._state[(endpoint_id, context)] = new
         self.up.labels(ep, context).set(1 if new is ConnState.READY else 0)
+        self._changed(self.state, self.up)
 
     # -------------------------------------------------------------------- events
     def observe(self, event: Event) -> None:
@@ -172,17 +195,21 @@ class MonitorMetrics:
                 self._set_state(event.endpoint, ctx, new)
                 if new is ConnState.RECONNECTING:
                     self.reconnects.labels(ep, ctx).inc()
+                    self._changed(self.reconnects)
             case HandshakeDone(info=info):
                 self.handshake.labels(ep, ctx).observe(max(0.0, info.connect_ms + info.handshake_ms) / 1000)
+                self._changed(self.handshake)
                 old = self._info.get(ep)
                 build = old[2] if old and old[1] == str(info.server_ver) else ""
                 self._set_info(ep, str(info.transport), str(info.server_ver), build)
             case Heartbeat(rtt_ms=None):
                 self.missed.labels(ep, ctx).inc()
+                self._changed(self.missed)
             case Heartbeat(rtt_ms=rtt):
                 self.rtt.labels(ep, ctx).observe(max(0.0, rtt) / 1000)
             case ErrorRaised(error_type=etype, count=n):
                 self.errors.labels(ep, ctx, etype).inc(max(1, n))
+                self._changed(self.errors)
 
     def _set_info(self, ep: str, transport: str, ver: str, build: str) -> None:
         new = (transport, ver, build)
@@ -192,6 +219,7 @@ class MonitorMetrics:
         if old is not None:
             self.info.remove(ep, *old)
         self.info.labels(ep, *new).set(1)
+        self._changed(self.info)
         self._info[ep] = new
 
     # -------------------------------------------------------------------- samples
@@ -262,6 +290,7 @@ class MonitorMetrics:
             if old is not None:
                 self.market.remove(ep, market, old)
             self.market.labels(ep, market, name).set(1)
+            self._changed(self.market)
             self._markets[(ep, market)] = name
         if "serverVer" in state:
             cur = self._info.get(ep, ("tcp", "", ""))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import itertools
 import json
+import random
 
 import pytest
 from opendeck.core import catalog
@@ -218,16 +219,47 @@ def test_log_lines_logfmt_and_json():
 
 
 def test_cached_text_exposition_is_generate_latest_byte_for_byte():
+    """After every kind of update the cached render says exactly what generate_latest says
+    (a family whose version was not bumped would show a stale value here)."""
+    from types import SimpleNamespace
+
     from opendeck.core.monitor.exposition import TextExposition
+    rng = random.Random(13)
     m = MonitorMetrics(per_symbol=True)
-    te = TextExposition(max_cached=50)  # small: the cache also clears and refills on the way
-    ring = PushLog(100)
-    for i in range(30):
-        m.track(f"e{i}", f"gw-{i}", [Q])
-        m.observe(state(ConnState.HANDSHAKING, ConnState.READY, ep=f"e{i}"))
-        m.observe(Heartbeat(endpoint=f"e{i}", context=Q, rtt_ms=i / 10))
-        _rows(ring, f"e{i}", "quote", catalog.QOT_UPDATE_TICKER, 2, security=f"HK.{i:05d}")
-        m.sample_pushes(ring)
-        assert te.render(m.registry) == generate_latest(m.registry)
-    m.set_global_state("e1", {"marketHK": 3, "serverVer": 1011, "serverBuildNo": 7})
-    assert te.render(m.registry) == generate_latest(m.registry)
+    m._text = TextExposition(max_cached=64)  # small: the prefix cache also clears and refills
+    ring = PushLog(64)
+    journal = SimpleNamespace(backlog=0, error=None)
+    eps = []
+    states, kinds = list(ConnState), [Q, ContextKind.TRADE_SEC]
+
+    def some_ep() -> str:
+        if not eps or rng.random() < 0.05:
+            eps.append(f"e{len(eps)}")
+            m.track(eps[-1], f'gw "{len(eps)}"\\x', kinds[:rng.randint(1, 2)])
+        return rng.choice(eps)
+
+    ops = [
+        lambda: m.observe(state(rng.choice(states), rng.choice(states), ep=some_ep(),
+                                ctx=rng.choice(kinds))),
+        lambda: m.observe(HandshakeDone(endpoint=some_ep(), context=Q, info=info(
+            server_ver=rng.choice([1011, 1012]), transport=rng.choice(list(Transport))))),
+        lambda: m.observe(Heartbeat(endpoint=some_ep(), context=Q, rtt_ms=rng.random() * 20)),
+        lambda: m.observe(Heartbeat(endpoint=some_ep(), context=Q, rtt_ms=None, missed=1)),
+        lambda: m.observe(ErrorRaised(endpoint=some_ep(), context=Q, error_type=rng.choice(
+            ["ConnectionLost", "LoginRefused"]), text="x", count=rng.randint(1, 3))),
+        lambda: m.observe(JournalStatus(lag_rows=rng.randint(0, 9), error=rng.choice(["", "full"]))),
+        lambda: _rows(ring, some_ep(), rng.choice(["quote", "trade-sec"]),
+                      rng.choice([catalog.NOTIFY, catalog.QOT_UPDATE_TICKER]), rng.randint(1, 30),
+                      security=rng.choice(["HK.00700", "US.AAPL"])),
+        lambda: m.sample_pushes(ring),
+        lambda: m.set_global_state(some_ep(), {"marketHK": rng.choice([3, 4, 6]),
+                                               "serverVer": 1011, "serverBuildNo": rng.randint(1, 2)}),
+        lambda: (setattr(journal, "backlog", rng.randint(0, 99)), m.sample_journal(journal)),
+        lambda: (setattr(journal, "error", OSError(rng.choice(["a", "b"]))), m.sample_journal(journal)),
+        lambda: m.scraped(rng.random(), rng.random()),
+        lambda: m.loop_lag.set(rng.random()),
+    ]
+    for i in range(400):
+        ops[rng.randrange(len(ops))]()
+        if i % 7 == 0 or i > 380:
+            assert m.render() == generate_latest(m.registry), f"after op {i}"

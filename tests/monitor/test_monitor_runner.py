@@ -87,7 +87,7 @@ async def test_monitor_in_process_unreachable_is_a_series_not_a_crash(gateway):
     session, metrics, mon, out = _monitor([live, gone], global_state_interval=60,
                                           subscriptions={live.id: [Subscription("HK.00700")]})
     watch = Watch(session, metrics, out)
-    server = MetricsServer(metrics.registry, mon.health, before_scrape=mon.sample)
+    server = MetricsServer(metrics.render, mon.health, before_scrape=mon.sample)
     try:
         await server.start("127.0.0.1", 0)
         await mon.start()
@@ -126,7 +126,7 @@ async def test_monitor_in_process_unreachable_is_a_series_not_a_crash(gateway):
 
 def test_http_routes():
     m = MonitorMetrics()
-    srv = MetricsServer(m.registry, lambda: (False, {"status": "stalled"}))
+    srv = MetricsServer(m.render, lambda: (False, {"status": "stalled"}))
     m.track("e", 'a "quoted"\\name', [Q])
     status, ctype, body = srv.respond(b"GET /metrics HTTP/1.1\r\nAccept: application/openmetrics-text; "
                                       b"version=1.0.0\r\n\r\n")
