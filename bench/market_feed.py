@@ -32,8 +32,8 @@ import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from opendeck.gui.market import synth  # noqa: E402
-from opendeck.gui.market.feed import MarketFeed  # noqa: E402
+from opendeck.gui.market import synth
+from opendeck.gui.market.feed import MarketFeed
 
 UNIVERSE = ["HK.00700", "HK.09988", "HK.00005", "HK.03690", "HK.01810", "HK.00388", "HK.02318",
             "US.AAPL", "US.NVDA", "US.TSLA", "US.MSFT", "US.AMZN", "US.META", "US.GOOG",
@@ -123,10 +123,9 @@ def main(argv: list[str] | None = None) -> int:
     decodes = feed.decoded / len(batches)
 
     # 2. + 3. the dock, without and with a repaint
-    from PySide6.QtWidgets import QApplication
-
     from opendeck.gui import theme
     from opendeck.gui.market.dock import MarketDock
+    from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     theme.apply(app)
@@ -134,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     results, cpu = {}, {}
     for mode in ("dock", "paint"):
         now = [0.0]
-        dock = MarketDock(type("S", (), {"endpoints": {}})(), clock=lambda: now[0],
+        dock = MarketDock(type("S", (), {"endpoints": {}})(), clock=lambda now=now: now[0],
                           view_interval=args.view_interval)
         dock.resize(w, h)
         dock.show()

@@ -46,8 +46,9 @@ class SparklineDelegate(QStyledItemDelegate):
             return
         r = QRectF(option.rect).adjusted(3, 3, -3, -3)
         lo, hi = min(pts), max(pts)
-        if hi - lo < 1e-12:
-            lo, hi = lo - 1, hi + 1
+        if hi - lo < 1e-12:  # flat: a line through the middle, not a range made up around it
+            eps = max(abs(hi) * 1e-6, 1e-9)
+            lo, hi = lo - eps, hi + eps
         span = hi - lo
         n = len(pts)
         step = r.width() / (n - 1)

@@ -46,10 +46,10 @@ from .models import (
 )
 
 #: column widths as the widest text a column usually holds (set once; never ResizeToContents)
-_WATCH_WIDTHS = ("HK.000000", "Tencent Hold", "0,000.000", "+000.000", "+00.00%", "0,000.000",
-                 "Bid size", "0,000.000", "Ask size", "000.00M", "Turnover", "00:00:00.000",
+_WATCH_WIDTHS = ("HK.000000", "Tencent", "0,000.00", "+00.00", "+00.00%", "0,000.00",
+                 "Bid size", "0,000.00", "Ask size", "000.00M", "Turnover", "00:00:00",
                  "", "Pushes/s", "Endpoint name")
-_TREND_WIDTH = 150
+_TREND_WIDTH = 120
 
 
 def _palette_is_dark(widget: QWidget | None = None) -> bool:
@@ -78,7 +78,7 @@ def _table(model, parent: QWidget, widths: tuple[str, ...] = (),
     fm = view.fontMetrics()
     for i, sample in enumerate(widths):
         if sample:
-            hh.resizeSection(i, fm.horizontalAdvance(sample) + 16)
+            hh.resizeSection(i, fm.horizontalAdvance(sample) + 12)
     return view
 
 
@@ -117,6 +117,9 @@ class MarketDock(QWidget):
         self.max_flush_ms = 0.0
         self._auto_selected = False
         self.view_interval = view_interval
+        #: poll() takes at most this many rows in one flush (the newest); older ones are skipped
+        self.max_catch_up = 50_000
+        self.skipped = 0
         self.view_updates = 0
         self._pending = Changes()
         self._pending_rates = False
@@ -192,12 +195,12 @@ class MarketDock(QWidget):
         # rates
         rbox, rl, self.rates_title = _panel(lower, "Push rate by proto")
         rl.addWidget(self.rates_title)
-        self.rates_view = _table(self.rates_model, rbox, ("Order book", "0000", "00,000", "000.0K"))
+        self.rates_view = _table(self.rates_model, rbox, ("Order book", "00,000", "000.0K"))
         self.rates_view.setObjectName("protoRates")
         rl.addWidget(self.rates_view, 1)
-        lower.setStretchFactor(0, 5)
+        lower.setStretchFactor(0, 4)
         lower.setStretchFactor(1, 3)
-        lower.setStretchFactor(2, 3)
+        lower.setStretchFactor(2, 2)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
 
@@ -228,8 +231,18 @@ class MarketDock(QWidget):
         return self.feed.last_seq
 
     def poll(self) -> None:
-        """Pull the ring's new rows and flush them (for ``PushLogDock.flush_hooks``)."""
-        self.flush(self.session.pushes.rows_since(self.feed.last_seq))
+        """Pull the ring's new rows and flush them (for ``PushLogDock.flush_hooks``).
+
+        More than :attr:`max_catch_up` rows behind (a dock opened on a full ring, a long
+        stall): only the newest that many are taken; quotes and books are superseded anyway,
+        and the skipped rows are counted in :attr:`skipped`."""
+        ring = self.session.pushes
+        since = self.feed.last_seq
+        behind = ring.last_seq - since
+        if behind > self.max_catch_up:
+            since = ring.last_seq - self.max_catch_up
+            self.skipped += max(0, since - max(self.feed.last_seq, ring.first_seq - 1))
+        self.flush(ring.rows_since(since))
 
     def flush(self, rows) -> None:
         """Take the ring rows that arrived since the last flush (one pass). The views are told

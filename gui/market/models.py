@@ -142,7 +142,8 @@ class WatchlistModel(_Table):
         if role == TOOLTIP:
             st = self.feed.symbols[r]
             return (f"{st.symbol} {st.name}\n{self.endpoint_name(st.endpoint)}\n"
-                    f"quote time {st.quote_time or '-'}\nO {text.price(st.open)} "
+                    f"received {text.clock(st.updated, ms=True) or '-'}, quote time "
+                    f"{st.quote_time or '-'}\nO {text.price(st.open)} "
                     f"H {text.price(st.high)} L {text.price(st.low)} "
                     f"prev close {text.price(st.prev_close)}")
         return None
@@ -269,8 +270,8 @@ class TapeModel(_Table):
 
     def _cells_of(self, ticks) -> list[list[str]]:
         d = self.decimals
-        return [[t.time.rpartition(" ")[2], text.price(t.price, d), text.size(t.volume), t.side]
-                for t in ticks]
+        return [[t.time.rpartition(" ")[2], text.price(t.price, d), text.size(t.volume),
+                 t.side] for t in ticks]
 
     def set_state(self, st: SymbolState | None, decimals: int = 3) -> bool:
         if st is not self.state or decimals != self.decimals:
@@ -307,7 +308,7 @@ class TapeModel(_Table):
 
 
 # ---------------------------------------------------------------------------------- rates
-R_PROTO, R_ID, R_RATE, R_TOTAL = range(4)
+R_PROTO, R_RATE, R_TOTAL = range(3)
 
 
 #: short names for the pushes a watchlist user sees (others: the catalog name)
@@ -322,8 +323,8 @@ PUSH_NAMES = {
 class RatesModel(_Table):
     """Pushes per second per proto id (every push the window received, not only quotes)."""
 
-    HEADERS = ("Push", "Id", "Per s", "Total")
-    ALIGNS = (LEFT, RIGHT, RIGHT, RIGHT)
+    HEADERS = ("Push", "Per s", "Total")
+    ALIGNS = (LEFT, RIGHT, RIGHT)
 
     def __init__(self, feed: MarketFeed, colors: MarketColors, parent=None) -> None:
         super().__init__(colors, parent)
@@ -331,7 +332,9 @@ class RatesModel(_Table):
         self._ids: list[int] = []
 
     def _role(self, r: int, c: int, role: int):
-        return catalog.name_of(self._ids[r]) if role == TOOLTIP else None
+        if role == TOOLTIP:
+            return f"{catalog.name_of(self._ids[r])} (proto {self._ids[r]})"
+        return None
 
     def proto_at(self, row: int) -> int:
         return self._ids[row]
@@ -351,6 +354,6 @@ class RatesModel(_Table):
             self._changed(0, old - 1)
 
     def _cells_of(self, pid: int) -> list[str]:
-        return [PUSH_NAMES.get(pid) or catalog.name_of(pid), str(pid),
+        return [PUSH_NAMES.get(pid) or catalog.name_of(pid),
                 text.rate(self.feed.proto_rates.get(pid, 0.0)),
                 text.compact(self.feed.proto_counts.get(pid, 0))]

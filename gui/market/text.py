@@ -43,12 +43,13 @@ def size(v: int) -> str:
     return compact(v) if v else ""
 
 
-def clock(ts: float) -> str:
-    """Local wall-clock time of a receive timestamp, to the millisecond."""
+def clock(ts: float, ms: bool = False) -> str:
+    """Local wall-clock time of a receive timestamp (to the millisecond with ``ms``)."""
     if not ts:
         return ""
     lt = time.localtime(ts)
-    return f"{lt.tm_hour:02d}:{lt.tm_min:02d}:{lt.tm_sec:02d}.{int(ts * 1000) % 1000:03d}"
+    hms = f"{lt.tm_hour:02d}:{lt.tm_min:02d}:{lt.tm_sec:02d}"
+    return f"{hms}.{int(ts * 1000) % 1000:03d}" if ms else hms
 
 
 def rate(r: float) -> str:

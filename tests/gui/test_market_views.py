@@ -250,8 +250,9 @@ def test_rates_model_per_proto(dock, maker, qtmodeltester):
     dock.fake_clock.now += 2.0
     dock.flush([maker.quote("HK.00700", 1, 1) for _ in range(6)])
     m = dock.rates_model
-    got = {cell(m, r, 0): (cell(m, r, 2), cell(m, r, 3)) for r in range(m.rowCount())}
+    got = {cell(m, r, 0): (cell(m, r, 1), cell(m, r, 2)) for r in range(m.rowCount())}
     assert got == {"Quote": ("3.0", "10"), "Notify": ("0", "1")}
+    assert cell(m, 0, 0, Qt.ItemDataRole.ToolTipRole) == "Qot_UpdateBasicQot (proto 3005)"
     assert "1 symbol \u00b7 3.0 pushes/s \u00b7 11 received" == dock.summary_label.text()
     qtmodeltester.check(m)
 
@@ -303,3 +304,26 @@ def test_the_dock_paints_its_delegates(dock, maker, qtbot):
     image = dock.grab().toImage()  # paints the sparkline and depth-bar delegates
     assert not image.isNull() and image.width() == dock.width()
     QApplication.processEvents()
+
+
+def test_poll_reads_the_ring_and_skips_what_is_too_far_behind(qtbot, maker):
+    from opendeck.core.ring import PushLog
+
+    ring = PushLog(1000)
+    sess = types.SimpleNamespace(endpoints={}, pushes=ring)
+    d = MarketDock(sess, clock=FakeClock(), view_interval=0)
+    qtbot.addWidget(d)
+    d.max_catch_up = 10
+    rows = [maker.quote("HK.00700", 100.0 + i, 100.0) for i in range(25)]
+    for _ in rows:
+        ring.next_seq()
+    ring.extend(rows)
+    d.poll()
+    assert d.last_seq == 25 and d.feed.total == 10 and d.skipped == 15
+    assert d.feed.get("HK.00700").last == 124.0
+    more = [maker.quote("HK.00700", 200.0, 100.0)]
+    ring.next_seq()
+    ring.extend(more)
+    d.poll()
+    assert d.last_seq == 26 and d.feed.total == 11 and d.skipped == 15
+    assert cell(d.watch_model, 0, W_LAST) == "200.00"
