@@ -15,7 +15,7 @@ import datetime as _dt
 from .. import catalog
 from . import market as mk
 from .dispatch import Reject, handles
-from .universe import DRVT, FUTURE, INDEX, TRUST, WARRANT, sec_str
+from .universe import DRVT, EQTY, FUTURE, INDEX, TRUST, WARRANT, sec_str
 
 HISTORY_KL_QUOTA = 300      # GetUserInfo.historyKLQuota says the same
 MAX_KL_PAGE = 1000
@@ -106,7 +106,7 @@ def fill_snapshot(gw, inst, snap) -> None:
     b.lowest52WeeksPrice = min([x.low for x in year] or [inst.low])
     b.enableMargin = spec.sec_type not in (WARRANT, DRVT)
     b.enableShortSell = spec.sec_type not in (WARRANT, DRVT, INDEX)
-    if spec.sec_type == 3:
+    if spec.sec_type == EQTY:
         e = snap.equityExData
         e.issuedShares = e.outstandingShares = int(spec.shares_out)
         e.issuedMarketVal = e.outstandingMarketVal = round(spec.shares_out * inst.price, 2)
@@ -297,7 +297,7 @@ def request_history_kl_quota(gw, c, c2s, resp):
 @handles(catalog.QOT_REQUEST_REHAB)
 def request_rehab(gw, c, c2s, resp):
     inst = known(gw, c2s.security, "Qot_RequestRehab")
-    if inst.spec.sec_type not in (3, TRUST):
+    if inst.spec.sec_type not in (EQTY, TRUST):
         return  # no corporate actions for warrants, options, futures, indices
     listed = inst.path.listed
     today = inst.path.local_day(gw.market.now())
