@@ -27,6 +27,7 @@ from ..config import Endpoint, Subscription
 from ..connopts import add_connection_options, parse_target, websocket_key
 from ..errors import ConfigError, OpenDeckError
 from ..events import ContextKind, Transport
+from ..record import parse_size
 from .httpd import MetricsServer
 from .logline import FORMATS, LogWriter
 from .metrics import MonitorMetrics
@@ -50,6 +51,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help=f"port of /metrics and /healthz (default {DEFAULT_PORT}; 0 picks a free one)")
     p.add_argument("--journal-dir", metavar="DIR",
                    help="also journal every push and event to a SQLite file in DIR")
+    p.add_argument("--journal-max-size", metavar="SIZE", default="",
+                   help="with --journal-dir: start a new file (NAME-2.sqlite3, -3 ...) when one "
+                        "reaches SIZE (e.g. 500M, 2G)")
     p.add_argument("--log-format", choices=FORMATS, default="logfmt",
                    help="stderr log lines: logfmt (default) or json")
     p.add_argument("--per-symbol", action="store_true",
@@ -136,6 +140,10 @@ def _check_options(args: argparse.Namespace) -> None:
         raise ConfigError("--heartbeat-interval must be positive")
     if args.global_state_interval <= 0:
         raise ConfigError("--global-state-interval must be a positive number of seconds")
+    if args.journal_max_size:
+        if not args.journal_dir:
+            raise ConfigError("--journal-max-size needs --journal-dir")
+        parse_size(args.journal_max_size)
     if args.subscribe:
         codes.parse_codes(args.subscribe)
         codes.parse_subtypes(args.subtypes)
@@ -188,6 +196,7 @@ async def run(args: argparse.Namespace, *, stop: asyncio.Event | None = None) ->
                 session.keys.put(ep.id, key)
     kinds = {ep.id: [ContextKind(k) for k in ep.contexts] for ep in endpoints}
     mon = Monitor(session, metrics, log, kinds=kinds,
+                  journal_max_size=parse_size(args.journal_max_size) if args.journal_max_size else 0,
                   subscriptions={ep.id: ep.subscriptions for ep in endpoints if ep.subscriptions},
                   global_state_interval=args.global_state_interval)
     server = MetricsServer(metrics.render, mon.health, before_scrape=mon.sample,

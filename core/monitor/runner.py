@@ -17,11 +17,13 @@ import traceback
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ..config import Subscription
 from ..errors import OpenDeckError
 from ..events import ConnState, ContextKind, ErrorRaised, Event, StateChanged
+from ..journal import Journal
 from .logline import LogWriter
 from .metrics import MonitorMetrics
 
@@ -44,7 +46,8 @@ class Monitor:
                  kinds: dict[str, list[ContextKind]],
                  subscriptions: Mapping[str, Sequence[Subscription]] | None = None,
                  global_state_interval: float = 30.0, sample_interval: float = 1.0,
-                 retry: SlowRetry | None = None, request_timeout: float = 10.0) -> None:
+                 retry: SlowRetry | None = None, request_timeout: float = 10.0,
+                 journal_max_size: int = 0) -> None:
         self.session = session
         self.metrics = metrics
         self.log = log
@@ -54,6 +57,10 @@ class Monitor:
         self.sample_interval = sample_interval
         self.retry = retry or SlowRetry()
         self.request_timeout = request_timeout
+        self.journal_max_size = journal_max_size  # bytes (file + WAL); 0: never rotate
+        journal = session.journal
+        self.journal_paths: list[Path] = [journal.path] if journal is not None else []
+        self._journal_closing: list[asyncio.Future] = []  # rotated-out files committing
         self.last_lag = 0.0
         self.last_sample = time.monotonic()
         self.started = time.time()
@@ -93,6 +100,7 @@ class Monitor:
                 await task
         try:
             await self.session.aclose()
+            await asyncio.gather(*self._journal_closing, return_exceptions=True)
         finally:
             self.sample()
             if self._unsubscribe is not None:
@@ -201,6 +209,8 @@ class Monitor:
             self.metrics.loop_lag.set(lag)
             self.sample()
             self.last_sample = time.monotonic()
+            if self.journal_max_size:
+                self._maybe_rotate()
 
     async def _poll_global_state(self) -> None:
         loop = asyncio.get_running_loop()
@@ -236,6 +246,35 @@ class Monitor:
         handle.global_state = gs
         self.metrics.set_global_state(ep_id, gs)
 
+    def _maybe_rotate(self) -> None:
+        """A new journal file once this one reaches ``journal_max_size`` (between batches, never
+        while reading is paused for it); the old file commits and closes on a worker thread."""
+        old = self.session.journal
+        if old is None or old.behind or old.error is not None:
+            return
+        size = _journal_size(old.path)
+        if size < self.journal_max_size:
+            return
+        first = self.journal_paths[0]
+        path = first.with_name(f"{first.stem}-{len(self.journal_paths) + 1}{first.suffix}")
+        try:
+            new = Journal(path)
+        except OpenDeckError as exc:
+            self.journal_max_size = 0
+            self.log.line("error", "journal", f"cannot start the next journal file: {exc}; "
+                          f"going on in {old.path.name} without rotation")
+            return
+        replace = getattr(self.session, "replace_journal", None)
+        if replace is not None:
+            replace(new)
+        else:  # until the session has replace_journal(): it reads .journal at every batch
+            self.session.journal = new
+        old.set_resume_callback(None)
+        self.journal_paths.append(path)
+        self.log.line("info", "journal", f"{old.path.name} reached {size / 2**20:.1f} MiB; "
+                      f"journalling into {path.name}", path=str(path))
+        self._journal_closing.append(asyncio.ensure_future(asyncio.to_thread(old.close)))
+
     # ---------------------------------------------------------------------- health
     def health(self) -> tuple[bool, dict[str, Any]]:
         age = time.monotonic() - self.last_sample
@@ -246,3 +285,8 @@ class Monitor:
                     "loop_lag_ms": round(self.last_lag * 1000, 3),
                     "last_sample_age_s": round(age, 3),
                     "uptime_s": round(time.time() - self.started, 1)}
+
+
+def _journal_size(path: Path) -> int:
+    """Bytes of a journal: its file and its write-ahead log."""
+    return sum(f.stat().st_size for f in (path, path.with_name(path.name + "-wal")) if f.exists())

@@ -158,6 +158,8 @@ def test_bad_profile_is_a_config_error(tmp_path):
     assert r.returncode == 2 and "must be one of quote, trade-sec, trade-future" in r.stderr
     r = run_monitor()
     assert r.returncode == 2 and "nothing to watch" in r.stderr
+    r = run_monitor("127.0.0.1:1", "--journal-max-size", "1G")
+    assert r.returncode == 2 and "--journal-max-size needs --journal-dir" in r.stderr
 
 
 def test_port_in_use_says_so():
@@ -247,3 +249,32 @@ def test_websocket_address_is_watched_like_tcp():
         assert "ws-key-7f3a9c" not in mon.stderr()  # the key never reaches the log
     finally:
         gw.stop()
+
+
+@pytest.mark.asyncio
+async def test_journal_rotates_by_size(gateway, tmp_path):
+    """--journal-max-size: a new file when one is full; every push lands in one of them."""
+    from opendeck.core.journal import Journal
+    ep = Endpoint(name="busy", host="127.0.0.1", port=gateway.port)
+    session = Session([ep], ring_capacity=1000, journal_path=tmp_path / "monitor.sqlite3")
+    metrics, out = MonitorMetrics(), io.StringIO()
+    mon = Monitor(session, metrics, LogWriter("logfmt", out), kinds={ep.id: [Q]},
+                  subscriptions={ep.id: [Subscription("HK.00700,US.AAPL", ["basic", "ticker"])]},
+                  sample_interval=0.05, journal_max_size=64 * 1024)
+    watch = Watch(session, metrics, out)
+    try:
+        await mon.start()
+        await watch.wait_for(lambda: len(mon.journal_paths) >= 3, timeout=30,
+                             what="two rotations of the journal")
+    finally:
+        await mon.aclose()
+    assert [p.name for p in mon.journal_paths[:3]] == ["monitor.sqlite3", "monitor-2.sqlite3",
+                                                       "monitor-3.sqlite3"]
+    assert "reached" in out.getvalue() and "journalling into monitor-2.sqlite3" in out.getvalue()
+    counts = []
+    for p in mon.journal_paths:
+        j = Journal(p)
+        counts.append(j.count())
+        j.close()
+    assert all(n > 0 for n in counts[:2]), counts
+    assert sum(counts) == session.pushes.last_seq, (counts, session.pushes.last_seq)
