@@ -17,8 +17,16 @@ Three figures per flush (mean, p99, max, in ms):
 The share of the flush interval the GUI thread spends (``paint`` mean / interval) is the
 headline. ``--legacy`` feeds today's 11-column ring rows instead of core/pushrow.py's 10.
 
+``--live`` instead runs the real path end to end: the demo gateway in a subprocess (its own
+core, so its encoding does not count against ours) at a tick rate that gives ``--rate``
+pushes/s over ``--symbols`` codes x (basic, orderbook, ticker); a Session on a qasync loop;
+the shown MarketDock polled by a 75 ms QTimer. A 5 ms QTimer records the event loop's gaps:
+the worst gap is the worst stall a user would feel (with the GUI thread's CPU time inside it,
+which separates our work from the machine taking the core away).
+
     QT_QPA_PLATFORM=offscreen python bench/market_feed.py
     QT_QPA_PLATFORM=offscreen python bench/market_feed.py --rate 40000 --symbols 200 --legacy
+    QT_QPA_PLATFORM=offscreen python bench/market_feed.py --live --seconds 10
 """
 
 from __future__ import annotations
@@ -89,6 +97,102 @@ def stats(xs: list[float], cpu: list[float] | None = None) -> str:
     return out
 
 
+LIVE_CODES = (
+    "HK.00700 HK.09988 HK.03690 HK.09618 HK.09888 HK.09999 HK.09961 HK.01024 HK.06618 "
+    "HK.00241 HK.01810 HK.02015 HK.00981 HK.00285 HK.00992 HK.00005 HK.00388 HK.00001 "
+    "HK.00002 HK.00003 HK.00011 HK.00016 HK.00027 HK.00066 HK.00175 HK.00267 HK.00288 "
+    "HK.00386 HK.00669 HK.00688 HK.00762 HK.00823 HK.00857 HK.00883 HK.00939 HK.00941 "
+    "US.AAPL US.MSFT US.NVDA US.AMZN US.META US.GOOG US.TSLA US.AVGO US.COST US.NFLX "
+    "US.AMD US.ADBE US.PEP US.CSCO US.INTC US.QCOM US.TXN US.AMGN").split()
+
+
+def free_port() -> int:
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def live(args) -> int:
+    import asyncio
+    import subprocess
+
+    from flood import GapRecorder  # bench/flood.py's stall recorder
+    from PySide6.QtCore import Qt, QTimer
+
+    from opendeck.core.config import Endpoint
+    from opendeck.core.errors import OpenDeckError
+    from opendeck.core.session import Session
+    from opendeck.gui.market.dock import MarketDock
+
+    per_tick = args.symbols * 3
+    hz = args.rate / per_tick
+    port = free_port()
+    gw = subprocess.Popen([sys.executable, "-m", "opendeck.core.gateway", "--port", str(port),
+                           "--push-rate", f"{hz:g}", "--seed", "7"],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    session = Session([Endpoint(name="bench gateway", port=port, id="bench",
+                                recv_notify=False)])
+    dock = MarketDock(session)
+    w, h = (int(v) for v in args.size.split("x"))
+    dock.resize(w, h)
+    dock.show()
+    poll = QTimer(dock)
+    poll.setInterval(75)
+    poll.timeout.connect(dock.poll)
+    gaps = GapRecorder()
+    beat = QTimer(dock)
+    beat.setTimerType(Qt.TimerType.PreciseTimer)
+    beat.setInterval(5)
+    beat.timeout.connect(gaps.tick)
+    try:
+        for _ in range(100):  # the gateway takes a moment to listen
+            try:
+                handle = await session.open("bench", "quote")
+                await handle.wait_ready(2)
+                break
+            except (OpenDeckError, TimeoutError, OSError):
+                await session.close("bench", "quote")
+                await asyncio.sleep(0.1)
+        else:
+            print("the demo gateway did not come up")
+            return 1
+        codes_ok = []
+        for code in LIVE_CODES[:args.symbols]:
+            try:
+                await handle.ctx.subscribe([code], ["basic", "orderbook", "ticker"])
+                codes_ok.append(code)
+            except OpenDeckError:
+                pass
+        poll.start()
+        await asyncio.sleep(1.0)  # warm up: first pushes, symbols appear, sizes settle
+        dock.select(codes_ok[0])
+        dock.max_flush_ms = 0.0
+        seq0, t0, c0 = session.pushes.last_seq, time.perf_counter(), time.thread_time()
+        flushes0 = dock.flushes
+        beat.start()
+        await asyncio.sleep(args.seconds)
+        beat.stop()
+        wall, cpu = time.perf_counter() - t0, time.thread_time() - c0
+        got = session.pushes.last_seq - seq0
+        g = sorted(gaps.gaps)
+        p99 = g[min(len(g) - 1, int(len(g) * 0.99))] if g else 0.0
+        print(f"live: {len(codes_ok)} codes x 3 sub types, gateway {hz:.0f} ticks/s, "
+              f"{args.seconds:g} s, dock {w}x{h} shown, 75 ms poll")
+        print(f"  pushes received {got:,} = {got / wall:,.0f}/s (target {args.rate:,}/s)")
+        print(f"  event-loop gaps (5 ms timer): p99 {p99:.1f} ms, worst {gaps.worst:.1f} ms "
+              f"(GUI-thread CPU inside it {gaps.worst_cpu:.1f} ms)")
+        print(f"  dock flush: {dock.flushes - flushes0} flushes, worst {dock.max_flush_ms:.1f} ms"
+              f"; GUI thread CPU {cpu / wall * 100:.0f}% of one core (session + dock + paint)")
+        print(f"  load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        return 0
+    finally:
+        poll.stop()
+        await asyncio.wait_for(session.aclose(), 10)
+        gw.terminate()
+        gw.wait(10)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rate", type=int, default=20_000, help="pushes/s into the window")
@@ -99,7 +203,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--size", default="1280x800")
     ap.add_argument("--view-interval", type=float, default=0.2,
                     help="the dock's view_interval (s): how often the views are told")
+    ap.add_argument("--live", action="store_true",
+                    help="end to end: demo gateway subprocess -> Session -> shown dock")
+    ap.add_argument("--seconds", type=float, default=10.0, help="--live: measuring time")
     args = ap.parse_args(argv)
+    if args.live:
+        import asyncio
+
+        import qasync
+        from PySide6.QtWidgets import QApplication
+
+        from opendeck.gui import theme
+        app = QApplication.instance() or QApplication(sys.argv[:1])
+        theme.apply(app)
+        with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
+            return runner.run(live(args))
     rng = random.Random(7)
     symbols = codes(args.symbols)
     pool = body_pool(symbols, 8, rng)
