@@ -150,6 +150,7 @@ class Monitor:
                       attempt=n + 1)
         task = asyncio.get_running_loop().create_task(self._retry_after(key, delay),
                                                       name="opendeck-monitor-retry")
+        task.add_done_callback(self._task_done)  # a bug in it is logged, not lost
         self._retries[key] = task
 
     async def _retry_after(self, key: Key, delay: float) -> None:
