@@ -275,6 +275,7 @@ QQQ|Invesco QQQ|1|515.3|1999-03-10|N
 # SSE (SH) and SZSE (SZ) large caps: market|code|name|ref price|listing date
 _CN = """
 SH|600519|Kweichow Moutai|1540.0|2001-08-27
+SH|600000|SPD Bank|10.4|1999-11-10
 SH|601398|ICBC|6.52|2006-10-27
 SH|601288|Agricultural Bank|4.96|2010-07-15
 SH|601988|Bank of China|5.18|2006-07-05
