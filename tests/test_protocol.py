@@ -226,6 +226,7 @@ def test_corrupt_stream_closes_after_routing_what_came_before():
     evs = proto.next_events()
     assert len([e for e in evs if isinstance(e, P.Pushes)][0].packets) == 1
     assert any(isinstance(e, P.CloseStream) for e in evs)
+    assert proto.state is S.RECONNECTING and "bad magic" in str(proto.last_error)
 
 
 def test_closing_fails_pending_requests_and_refuses_new_ones():

@@ -160,3 +160,58 @@ async def test_ws_reconnects_after_a_gateway_restart_and_restores(recorder):
     finally:
         await conn.close()
         await gw.stop()
+
+
+async def _hostile(send):
+    """A WebSocket server that answers the first message with whatever ``send`` sends."""
+    from websockets.asyncio.server import serve
+
+    async def handler(ws):
+        async for _msg in ws:
+            await send(ws)
+            await ws.wait_closed()
+            return
+
+    return await serve(handler, "127.0.0.1", 0, max_size=None, compression=None)
+
+
+@pytest.mark.parametrize("what, reply, error", [
+    ("a text frame", "hello", "text WebSocket message"),
+    ("no ft-v1.0 sign", b"XXXXXXXX" + bytes(40), "sign"),
+    ("a short message", b"ft-v1.0\x00\x00", "shorter than"),
+    ("a non-ASCII errmsg", b"ft-v1.0\x00" + bytes(12) + bytes(4) + "é".encode() + bytes(18), "not ASCII"),
+])
+async def test_a_hostile_websocket_gateway_gets_a_typed_error(recorder, what, reply, error):
+    async def send(ws):
+        await ws.send(reply)
+    server = await _hostile(send)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        conn = WsConnection("127.0.0.1", port, key=KEY, listener=recorder, auto_reconnect=False,
+                            connect_timeout=5)
+        with pytest.raises(Exception) as info:
+            await conn.open(10)
+        assert error in str(info.value), what
+        assert conn.state is State.FAILED
+        assert any(error in e.text for e in recorder.errors), what
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+async def test_a_message_over_the_cap_is_refused_not_buffered(recorder, monkeypatch):
+    from opendeck.core.client import ws as wsmod
+    monkeypatch.setattr(wsmod, "MAX_MESSAGE", 64 * 1024)  # the real cap is 16 MiB; same path
+
+    async def send(ws):
+        await ws.send(b"ft-v1.0\x00" + bytes(200 * 1024))
+    server = await _hostile(send)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        conn = WsConnection("127.0.0.1", port, key=KEY, listener=recorder, auto_reconnect=False,
+                            connect_timeout=5)
+        with pytest.raises(TransportError, match="over the"):
+            await conn.open(10)
+    finally:
+        server.close()
+        await server.wait_closed()

@@ -309,11 +309,15 @@ class Connection:
         if stream is not self._stream:
             return
         self._stream = None
-        err = (ConnectionLost(f"{self.label}: {exc.strerror or exc}") if isinstance(exc, OSError)
-               else ConnectionLost(f"{self.label}: the gateway closed the connection"))
+        err = self._lost_error(exc)
         self._apply(lambda: self.proto.connection_lost(err, self._loop.time()))
         if self._stream_done is not None and not self._stream_done.done():
             self._stream_done.set_result(None)
+
+    def _lost_error(self, exc: Exception | None) -> OpenDeckError:
+        if isinstance(exc, OSError):
+            return ConnectionLost(f"{self.label}: {exc.strerror or exc}")
+        return ConnectionLost(f"{self.label}: the gateway closed the connection")
 
     # ------------------------------------------------------------------ the engine
     def _apply(self, step: Callable[[], Any]) -> None:

@@ -29,8 +29,16 @@ from google.protobuf.message import Message
 
 from .. import catalog
 from ..channel import Packet, decode_message, encode_message
-from ..errors import (ConnectionLost, HandshakeError, NotConnected, OpenDeckError, ProtocolError,
-                      RequestError, RequestTimeout, is_permanent)
+from ..errors import (
+    ConnectionLost,
+    HandshakeError,
+    NotConnected,
+    OpenDeckError,
+    ProtocolError,
+    RequestError,
+    RequestTimeout,
+    is_permanent,
+)
 from ..events import ConnState, HandshakeInfo
 from ..wire import FMT_PROTOBUF
 from .policy import Backoff, Liveness, StateMachine
@@ -229,9 +237,9 @@ class ClientProtocol:
             self.liveness.last_rx = now
         try:
             packets = framing.receive(data)
-        except ProtocolError as exc:
+        except ProtocolError as exc:  # the stream cannot go on: keep what came before, then fail
             self._route(getattr(exc, "packets", []), now)
-            self._events.append(CloseStream(exc))
+            self._fail(exc, now)
             return
         if packets:
             self._route(packets, now)

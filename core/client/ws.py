@@ -26,7 +26,8 @@ from pathlib import Path
 
 from google.protobuf.message import Message
 from websockets.client import ClientProtocol as _WsClient
-from websockets.exceptions import InvalidHandshake, InvalidStatus, WebSocketException
+from websockets.exceptions import InvalidHandshake, InvalidStatus, PayloadTooBig, WebSocketException
+from websockets.exceptions import ProtocolError as ProtocolError_
 from websockets.frames import Frame, Opcode
 from websockets.http11 import Response
 from websockets.protocol import State as WsState
@@ -314,6 +315,22 @@ class WsConnection(Connection):
         else:
             err = TransportError(f"WebSocket upgrade to {self.address} failed: {exc}")
         fut.set_exception(err)
+
+    def _lost_error(self, exc: Exception | None) -> OpenDeckError:
+        """Why the WebSocket ended, from the library's own account when it has one."""
+        ws = self._ws
+        parser = getattr(ws, "parser_exc", None) if ws is not None else None
+        if isinstance(parser, PayloadTooBig):
+            return TransportError(f"{self.address} sent a WebSocket message over the "
+                                  f"{MAX_MESSAGE:,}-byte cap; the connection was dropped")
+        if isinstance(parser, ProtocolError_):
+            return TransportError(f"{self.address} broke the WebSocket protocol ({parser}); "
+                                  "the connection was dropped")
+        close = ws.close_rcvd if ws is not None else None
+        if close is not None and close.code not in (1000, 1001):
+            return ConnectionLost(f"{self.address} closed the WebSocket: code {close.code}"
+                                  + (f" ({close.reason})" if close.reason else ""))
+        return super()._lost_error(exc)
 
     def _on_lost(self, stream: _Stream, exc: Exception | None) -> None:
         fut = self._upgraded
