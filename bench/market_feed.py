@@ -97,13 +97,7 @@ def stats(xs: list[float], cpu: list[float] | None = None) -> str:
     return out
 
 
-LIVE_CODES = (
-    "HK.00700 HK.09988 HK.03690 HK.09618 HK.09888 HK.09999 HK.09961 HK.01024 HK.06618 "
-    "HK.00241 HK.01810 HK.02015 HK.00981 HK.00285 HK.00992 HK.00005 HK.00388 HK.00001 "
-    "HK.00002 HK.00003 HK.00011 HK.00016 HK.00027 HK.00066 HK.00175 HK.00267 HK.00288 "
-    "HK.00386 HK.00669 HK.00688 HK.00762 HK.00823 HK.00857 HK.00883 HK.00939 HK.00941 "
-    "US.AAPL US.MSFT US.NVDA US.AMZN US.META US.GOOG US.TSLA US.AVGO US.COST US.NFLX "
-    "US.AMD US.ADBE US.PEP US.CSCO US.INTC US.QCOM US.TXN US.AMGN").split()
+LIVE_CODES = ["HK.00700", "HK.09988", "HK.03690", "HK.09618", "HK.09888", "HK.09999", "HK.09961", "HK.01024", "HK.06618", "HK.00241", "HK.01810", "HK.02015", "HK.00981", "HK.00285", "HK.00992", "HK.00005", "HK.00388", "HK.00001", "HK.00002", "HK.00003", "HK.00011", "HK.00016", "HK.00027", "HK.00066", "HK.00175", "HK.00267", "HK.00288", "HK.00386", "HK.00669", "HK.00688", "HK.00762", "HK.00823", "HK.00857", "HK.00883", "HK.00939", "HK.00941", "US.AAPL", "US.MSFT", "US.NVDA", "US.AMZN", "US.META", "US.GOOG", "US.TSLA", "US.AVGO", "US.COST", "US.NFLX", "US.AMD", "US.ADBE", "US.PEP", "US.CSCO", "US.INTC", "US.QCOM", "US.TXN", "US.AMGN"]
 
 
 def free_port() -> int:
@@ -113,24 +107,27 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-async def live(args) -> int:
-    import asyncio
+def start_gateway(args) -> tuple[object, int, float]:
+    """The demo gateway in its own process: (Popen, port, ticks/s)."""
     import subprocess
-
-    from flood import GapRecorder  # bench/flood.py's stall recorder
-    from PySide6.QtCore import Qt, QTimer
-
-    from opendeck.core.config import Endpoint
-    from opendeck.core.errors import OpenDeckError
-    from opendeck.core.session import Session
-    from opendeck.gui.market.dock import MarketDock
-
-    per_tick = args.symbols * 3
-    hz = args.rate / per_tick
+    hz = args.rate / (args.symbols * 3)
     port = free_port()
     gw = subprocess.Popen([sys.executable, "-m", "opendeck.core.gateway", "--port", str(port),
                            "--push-rate", f"{hz:g}", "--seed", "7"],
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return gw, port, hz
+
+
+async def live(args, port: int, hz: float) -> int:
+    import asyncio
+
+    from flood import GapRecorder  # bench/flood.py's stall recorder
+    from opendeck.core.config import Endpoint
+    from opendeck.core.errors import OpenDeckError
+    from opendeck.core.session import Session
+    from opendeck.gui.market.dock import MarketDock
+    from PySide6.QtCore import Qt, QTimer
+
     session = Session([Endpoint(name="bench gateway", port=port, id="bench",
                                 recv_notify=False)])
     dock = MarketDock(session)
@@ -189,8 +186,6 @@ async def live(args) -> int:
     finally:
         poll.stop()
         await asyncio.wait_for(session.aclose(), 10)
-        gw.terminate()
-        gw.wait(10)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -211,13 +206,17 @@ def main(argv: list[str] | None = None) -> int:
         import asyncio
 
         import qasync
-        from PySide6.QtWidgets import QApplication
-
         from opendeck.gui import theme
+        from PySide6.QtWidgets import QApplication
         app = QApplication.instance() or QApplication(sys.argv[:1])
         theme.apply(app)
-        with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
-            return runner.run(live(args))
+        gw, port, hz = start_gateway(args)
+        try:
+            with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
+                return runner.run(live(args, port, hz))
+        finally:
+            gw.terminate()
+            gw.wait(10)
     rng = random.Random(7)
     symbols = codes(args.symbols)
     pool = body_pool(symbols, 8, rng)
