@@ -271,6 +271,10 @@ def request_history_kl(gw, c, c2s, resp):
     page = c2s.maxAckKLNum if c2s.HasField("maxAckKLNum") and c2s.maxAckKLNum > 0 \
         else MAX_KL_PAGE
     page = min(page, MAX_KL_PAGE)
+    minutes = mk.KL_MINUTES.get(c2s.klType)
+    if minutes:  # bars are contiguous (around the clock): build only this page and one more
+        t0 = max(t0, _dt.datetime.combine(inst.path.listed, _dt.time(), inst.path.tz).timestamp())
+        t1 = min(t1, t0 + (page + 1) * minutes * 60)
     bars = m.klines(inst, c2s.klType, t0, t1)
     resp.s2c.security.CopyFrom(c2s.security)
     resp.s2c.name = inst.name
