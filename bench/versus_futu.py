@@ -172,7 +172,8 @@ def client_od_session(args) -> dict:
 def run_record(args, env: dict, out_dir: Path) -> dict:
     journal = out_dir / f"rec-{time.monotonic_ns()}.sqlite"
     cmd = [PY, "-m", "opendeck.core.record", f"127.0.0.1:{args.port}", "--subscribe", CODE,
-           "--pushes", str(args.n), "--journal", str(journal), "--timeout", str(args.deadline)]
+           "--pushes", str(args.n), "--journal", str(journal), "--timeout", str(args.deadline),
+           "--stats"]
     if args.rsa_key:
         cmd += ["--rsa-key", args.rsa_key]
     p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=args.deadline + 30)

@@ -56,6 +56,7 @@ class Packet(tuple):
 
 
 _new_packet = tuple.__new__
+_proto_of = itemgetter(1)  # of a header tuple
 _RAW_EMPTY: tuple = (b"", [], [])
 
 
@@ -145,7 +146,7 @@ class Channel:
         if not heads:
             return []
         init = catalog.INIT_CONNECT
-        if self.rsa is not None and any(h[1] == init for h in heads):
+        if self.rsa is not None and init in map(_proto_of, heads):
             return [p for h, a in zip(heads, starts) for p in self._open_raw_split(src, h, a)]
         aes = self.aes
         verify = self.verify_sha1

@@ -128,6 +128,7 @@ class Journal:
         self._behind = False
         self._resume: Callable[[], None] | None = None
         self._stop = False
+        self._idle = False  # the writer waits for rows (only then is a notify worth its cost)
         self._syncs: list[tuple[int, threading.Event]] = []
         self._thread = threading.Thread(target=self._run, name="opendeck-journal", daemon=True)
         self._thread.start()
@@ -160,7 +161,8 @@ class Journal:
             self._queued += n
             if not self._behind and self._queued + self._inflight >= self.high_water:
                 self._behind = True
-            self._cond.notify()
+            if self._idle:  # waking a busy writer would only hand the GIL around
+                self._cond.notify()
 
     def add_event(self, time_: float, endpoint: str, context: str, kind: str, message: str) -> None:
         with self._cond:
@@ -228,8 +230,10 @@ class Journal:
         try:
             while True:
                 with self._cond:
+                    self._idle = True
                     self._cond.wait_for(lambda: self._rows or self._events or self._stop
                                         or self._syncs)
+                    self._idle = False
                     if self.error is not None:
                         self._release_syncs()
                         if self._stop:
