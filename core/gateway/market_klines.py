@@ -116,18 +116,33 @@ class KlineViews:
         k.timestamp = bar.ts
 
     def time_shares(self, inst: Instrument, t0: float | None = None) -> list[tuple]:
-        """Today's minutes up to now: (minute start, close, volume, turnover, avg price)."""
+        """Today's minutes up to now: (minute start, close, volume, turnover, avg price).
+        Finished minutes are kept per day, so a push per tick costs one new bar."""
         now = self.now()
-        day = inst.path.local_day(now)
-        day0 = inst.path.day_bounds(day)[0]
-        out = []
-        cum_vol, cum_turn = 0, 0.0
-        for start, (o, h, l_, c, vol, turn) in inst.path.bars(1, day0, now):
-            cum_vol += vol
-            cum_turn += turn
-            avg = cum_turn / cum_vol if cum_vol else c
-            if t0 is None or start >= t0:
-                out.append((start, c, vol, turn, avg))
+        path = inst.path
+        day = path.local_day(now)
+        day0 = path.day_bounds(day)[0]
+        cache = path.__dict__.get("_rt_cache")
+        if cache is None or cache[0] != day or cache[1] > now:
+            cache = path.__dict__["_rt_cache"] = [day, day0, []]  # day, next minute, rows
+        rows = cache[2]
+        cum_vol = rows[-1][5] if rows else 0
+        cum_turn = rows[-1][6] if rows else 0.0
+        done_until = now - (now - day0) % 60  # start of the minute still forming
+        if cache[1] < done_until:
+            for start, (o, h, l_, c, vol, turn) in path.bars(1, cache[1], done_until - 1,
+                                                             done_until):
+                cum_vol += vol
+                cum_turn += turn
+                rows.append((start, c, vol, turn, cum_turn / cum_vol if cum_vol else c,
+                             cum_vol, cum_turn))
+            cache[1] = done_until
+        out = [r[:5] for r in rows if t0 is None or r[0] >= t0]
+        if now > done_until:
+            for start, (o, h, l_, c, vol, turn) in path.bars(1, done_until, now, now):
+                v, tt = cum_vol + vol, cum_turn + turn
+                if t0 is None or start >= t0:
+                    out.append((start, c, vol, turn, tt / v if v else c))
         return out
 
     def fill_time_share(self, inst: Instrument, row: tuple, r) -> None:

@@ -144,3 +144,22 @@ def test_the_pushed_bar_is_the_last_bar_of_the_history():
             pushed = m.current_kline(inst, kltype)
             assert pushed == m.klines(inst, kltype, pushed.ts, clock.now())[-1], kltype
             assert pushed.close == inst.price
+
+
+def test_rt_rows_kept_per_day_equal_a_fresh_computation():
+    m, clock = market(t=T0 + 14 * 3600)
+    inst = m.ensure(TENCENT)
+
+    def fresh():
+        now = clock.now()
+        day0 = inst.path.day_bounds(inst.path.local_day(now))[0]
+        out, vol_sum, turn_sum = [], 0, 0.0
+        for start, (_o, _h, _l, c, vol, turn) in inst.path.bars(1, day0, now, now):
+            vol_sum += vol
+            turn_sum += turn
+            out.append((start, c, vol, turn, turn_sum / vol_sum if vol_sum else c))
+        return out
+    for step in (0.5, 7.3, 61.0, 3600.0, 11 * 3600.0):  # the last one crosses midnight
+        clock.advance(step)
+        m.step([TENCENT])
+        assert m.time_shares(inst) == fresh()
