@@ -24,6 +24,7 @@ only committed rows and :attr:`unsaved` every row handed over and not committed.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import itertools
 import json
@@ -345,7 +346,7 @@ class Journal:
 
     # --- readers: their own connection, any thread --------------------------------------------
     def count(self) -> int:
-        with sqlite3.connect(self.path) as db:
+        with contextlib.closing(sqlite3.connect(self.path)) as db:
             return db.execute("SELECT COUNT(*) FROM pushes").fetchone()[0]
 
     def rows(self, where: str = "", params: tuple = ()) -> Iterator[tuple]:
@@ -357,7 +358,7 @@ class Journal:
             db.close()
 
     def events(self) -> list[tuple]:
-        with sqlite3.connect(self.path) as db:
+        with contextlib.closing(sqlite3.connect(self.path)) as db:
             return db.execute("SELECT time, endpoint, context, kind, message FROM events "
                               "ORDER BY id").fetchall()
 

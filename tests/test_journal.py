@@ -314,3 +314,31 @@ def test_export_of_a_journal_reads_it_whole(tmp_path: Path):
     j.add_pushes(rows(30))
     assert export_csv(j, tmp_path / "all.csv") == 30
     j.close()
+
+
+@pytest.fixture
+def small_tmpfs(tmp_path):
+    """A 1 MiB tmpfs (root only): a disk that really fills up (ENOSPC)."""
+    import os
+    import subprocess
+    d = tmp_path / "small"
+    d.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("a real full disk needs root to mount a tmpfs; the injected SQLITE_FULL "
+                    "tests cover the same path")
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(d)],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here ({r.stderr.strip()}); the injected tests cover it")
+    yield d
+    subprocess.run(["umount", str(d)], check=True)
+
+
+def test_a_really_full_disk_is_a_typed_error_with_truthful_counters(small_tmpfs):
+    j = Journal(small_tmpfs / "j.sqlite")
+    for k in range(20):
+        j.add_pushes(rows(1000, start=1 + 1000 * k))
+    assert j.flush(DEADLINE)
+    assert isinstance(j.error, JournalError) and "disk full" in str(j.error)
+    assert j.written == j.count() < 20_000 and j.unsaved == 20_000 - j.written
+    j.close()

@@ -23,6 +23,7 @@ import pytest
 
 from opendeck.core import journal as journal_mod
 from opendeck.core import record
+from test_journal import small_tmpfs  # noqa: F401 - the fixture: a 1 MiB tmpfs (root only)
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -216,6 +217,16 @@ def test_a_full_disk_mid_recording_exits_3_with_the_truth(source_factory, tmp_pa
     assert "journal stopped: disk full" in err and "pushes not saved" in err
     n = int(SUMMARY.search(err).group(1))
     assert n == journal_facts(tmp_path / "r.sqlite")[0] < 100_000  # written = committed, no more
+
+
+def test_a_really_full_disk_exits_3_and_says_so(source_factory, small_tmpfs):  # noqa: F811
+    src = source_factory(200_000)
+    p = recorder(src.port, small_tmpfs / "r.sqlite", "--pushes", "200000")
+    _, err = p.communicate(timeout=DEADLINE)
+    assert p.returncode == 3, err
+    assert "journal stopped: disk full" in err
+    n = int(SUMMARY.search(err).group(1))
+    assert n < 200_000 and journal_facts(small_tmpfs / "r.sqlite")[0] == n  # committed only
 
 
 class SlowConnection(sqlite3.Connection):
