@@ -3,6 +3,7 @@ backpressure, failures with truthful counters, size on disk, exports."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import sqlite3
@@ -112,7 +113,7 @@ def test_journal_keeps_every_row_in_group_commits(tmp_path: Path):
     assert j.events() == [(1.0, "ep1", "quote", "state", "idle -> connecting")]
     assert list(j.rows()) == sent
     j.close()
-    with sqlite3.connect(tmp_path / "j.sqlite") as db:
+    with contextlib.closing(sqlite3.connect(tmp_path / "j.sqlite")) as db:
         assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
@@ -126,7 +127,7 @@ def test_old_eleven_column_rows_are_still_accepted(tmp_path: Path):
 
 def test_a_file_of_another_schema_is_refused(tmp_path: Path):
     p = tmp_path / "old.sqlite"
-    with sqlite3.connect(p) as db:
+    with contextlib.closing(sqlite3.connect(p)) as db:
         db.execute("CREATE TABLE pushes (seq INTEGER PRIMARY KEY, summary TEXT)")
     with pytest.raises(JournalUnavailable, match="schema 0") as info:
         Journal(p)
@@ -331,6 +332,8 @@ def small_tmpfs(tmp_path):
     if r.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here ({r.stderr.strip()}); the injected tests cover it")
     yield d
+    import gc
+    gc.collect()  # a connection a failed assertion left open would keep the mount busy
     subprocess.run(["umount", str(d)], check=True)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import re
 import signal
@@ -67,7 +68,7 @@ def recorder(port: int, journal: Path, *extra: str) -> subprocess.Popen:
 
 
 def journal_facts(path: Path) -> tuple[int, int, str]:
-    with sqlite3.connect(path) as db:
+    with contextlib.closing(sqlite3.connect(path)) as db:
         count, top = db.execute("SELECT COUNT(*), COALESCE(MAX(seq), 0) FROM pushes").fetchone()
         ok = db.execute("PRAGMA integrity_check").fetchone()[0]
     return count, top, ok
@@ -148,7 +149,7 @@ def test_max_size_rotates_into_numbered_files_without_gaps(source_factory, tmp_p
     assert len(files) >= 2 and {f.name for f in files} >= {"r.sqlite", "r-2.sqlite"}
     seqs = []
     for f in files:
-        with sqlite3.connect(f) as db:
+        with contextlib.closing(sqlite3.connect(f)) as db:
             seqs += [s for (s,) in db.execute("SELECT seq FROM pushes ORDER BY seq")]
     assert sorted(seqs) == list(range(1, len(seqs) + 1)) and len(seqs) >= 60_000
     assert int(SUMMARY.search(err).group(1)) == len(seqs)
