@@ -102,6 +102,8 @@ class Recorder:
         self.seq = journal.first_seq
         self.received = 0
         self.first_push: float | None = None
+        self.last_push: float | None = None
+        self.caught_up: float | None = None  # monotonic time the journal had all received
         self.closing: list[Journal] = []
         self.conn = None
         self.lost_connection: OpenDeckError | None = None
@@ -116,8 +118,9 @@ class Recorder:
             self.closed.set()
 
     def on_pushes(self, conn, packets) -> None:
+        self.last_push = time.monotonic()
         if self.first_push is None:
-            self.first_push = time.monotonic()
+            self.first_push = self.last_push
         rows = pushrow.rows_from_packets(packets, self.seq, time.time(), self.endpoint,
                                          self.context)
         self.seq += len(rows)
@@ -243,6 +246,8 @@ async def run(args: argparse.Namespace) -> int:
         await asyncio.to_thread(lambda: [j.close() for j in closing])
         sys.setswitchinterval(old_interval)
     total = sum(j.written for j in closing)
+    if rec.caught_up is None and total >= rec.received:
+        rec.caught_up = time.monotonic()
     if (args.progress or sys.stderr.isatty()) and sys.stderr.isatty():
         print(file=sys.stderr)  # end the \r progress line
     end = time.monotonic()
@@ -257,7 +262,9 @@ async def run(args: argparse.Namespace) -> int:
         print(f"peak RSS {_peak_rss_mib():.0f} MiB, {rec.received} received, "
               f"{sum(j.commits for j in closing)} commits, reading paused {rec.pauses} times "
               f"for {rec.paused_total:.2f} s, "
-              f"{len(rec.paths)} file(s)", file=sys.stderr)
+              f"{len(rec.paths)} file(s), journal caught up "
+              f"{(rec.caught_up - rec.last_push) if rec.caught_up and rec.last_push else 0:.3f} s "
+              "after the last push", file=sys.stderr)
     where = str(rec.paths[0]) if len(rec.paths) == 1 else f"{rec.paths[0]} (+{len(rec.paths) - 1} more)"
     rate = total / span if span > 0 and total else 0.0
     print(f"recorded {total} pushes in {span:.2f} s ({rate:.0f} pushes/s) into {where}",
@@ -279,6 +286,7 @@ async def _record(args, rec: Recorder, stop: asyncio.Event, loop, started: float
         if args.duration and now - started >= args.duration:
             return 0
         if args.pushes and rec.committed >= args.pushes:
+            rec.caught_up = now if rec.committed >= rec.received else None
             return 0
         if rec.closed.is_set():
             print(f"opendeck record: connection lost: {rec.conn.last_error or 'closed by the gateway'}",
