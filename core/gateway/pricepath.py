@@ -188,6 +188,8 @@ class PricePath:
     def __init__(self, spec: Spec, seed: int, anchor: _dt.date, vol: float = 0.018) -> None:
         self.spec = spec
         self.seed = seed
+        #: whose draws move this instrument: an index future or tracker ETF shares its index's
+        self.walk = spec.walk or spec.code
         self.anchor = anchor
         self.tz = tz_of(spec.market)
         self.daily_vol = vol * (2.2 if spec.sec_type in (5, 8) else 1.0)
@@ -202,7 +204,7 @@ class PricePath:
         return (day - self.anchor).days
 
     def _draws(self, i: int) -> tuple[float, float, float, float, float]:
-        r = _rng(self.seed, self.spec.code, i, "day")
+        r = _rng(self.seed, self.walk, i, "day")
         return (r.gauss(0, self.daily_vol), r.gauss(0, self.daily_vol * 0.2), abs(r.gauss(0, 1)),
                 abs(r.gauss(0, 1)), r.lognormvariate(0, 0.35))
 
@@ -261,7 +263,7 @@ class PricePath:
         m = self.spec.market
         t0, t1 = self.day_bounds(day)
         n = max(2, int((t1 - t0) // STEP))
-        r = _rng(self.seed, self.spec.code, self.day_index(day), "intraday")
+        r = _rng(self.seed, self.walk, self.day_index(day), "intraday")
         gauss = r.gauss
         w = [0.0]
         acc = 0.0

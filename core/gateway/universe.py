@@ -51,6 +51,7 @@ class Spec:
     strike: float = 0.0
     expiry: str = ""                     # options: strike date; futures: last trade date
     main_contract: bool = False
+    walk: str = ""  # the code whose random walk this one follows (index futures, tracker ETFs)
     shares_out: float = 1e9
     sid: int = field(default=0, compare=False)
 
@@ -412,6 +413,9 @@ class Universe:
                            EXCH_SH if market == CNSH else EXCH_SZ, shares_out=8e9))
         self._add(Spec((HK, "800000"), "HSI", 1, INDEX, "1969-11-24", 23500.0, EXCH_HK_MAIN))
         self._add(Spec((HK, "800700"), "HSTECH", 1, INDEX, "2020-07-27", 5200.0, EXCH_HK_MAIN))
+        for code, index in (("02800", "800000"), ("03033", "800700")):  # tracker ETFs
+            etf = self.specs[(HK, code)]
+            self._add(Spec(**{**etf.__dict__, "walk": index}))
         self._futures()
         self._warrants()
         self._options()
@@ -431,19 +435,24 @@ class Universe:
     def _futures(self) -> None:
         months = []
         d = self.today.replace(day=1)
+        if _second_last_business_day(d) < self.today:  # this month's contract has expired
+            d = (d + _dt.timedelta(days=32)).replace(day=1)
         for _ in range(3):
             months.append(d)
             d = (d + _dt.timedelta(days=32)).replace(day=1)
-        for root, name, ref in (("HSI", "HSI", 23520.0), ("MHI", "Mini HSI", 23520.0)):
-            for i, m in enumerate(months):
+        index = self.specs[(HK, "800000")]
+        for root, name in (("HSI", "HSI"), ("MHI", "Mini HSI")):
+            for i, m in enumerate(months):  # a small basis over the index per month out
                 last = _second_last_business_day(m)
                 code = f"{root}{m:%y%m}"
-                self._add(Spec((HK, code), f"{name} {m:%y%m}", 1, FUTURE, "2000-01-01", ref + 12 * i,
-                               EXCH_HKEX, expiry=last.isoformat(), main_contract=i == 0))
+                self._add(Spec((HK, code), f"{name} {m:%y%m}", 1, FUTURE, "2000-01-01",
+                               index.ref_price + 20.0 + 12 * i, EXCH_HKEX,
+                               expiry=last.isoformat(), main_contract=i == 0, walk="800000"))
             first = months[0]
-            self._add(Spec((HK, f"{root}main"), f"{name} main", 1, FUTURE, "2000-01-01", ref,
-                           EXCH_HKEX, expiry=_second_last_business_day(first).isoformat(),
-                           main_contract=True))
+            self._add(Spec((HK, f"{root}main"), f"{name} main", 1, FUTURE, "2000-01-01",
+                           index.ref_price + 20.0, EXCH_HKEX,
+                           expiry=_second_last_business_day(first).isoformat(),
+                           main_contract=True, walk="800000"))
 
     def _warrants(self) -> None:
         for i, owner in enumerate(("00700", "09988", "03690", "00005", "00388")):

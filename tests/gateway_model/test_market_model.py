@@ -163,3 +163,21 @@ def test_rt_rows_kept_per_day_equal_a_fresh_computation():
         clock.advance(step)
         m.step([TENCENT])
         assert m.time_shares(inst) == fresh()
+
+
+def test_index_futures_and_trackers_follow_their_index():
+    m, clock = market()
+    index = m.ensure((mk.HK, "800000"))
+    main, mini = m.ensure((mk.HK, "HSImain")), m.ensure((mk.HK, "MHImain"))
+    spec = main.spec
+    month = m.ensure((mk.HK, "HSI" + spec.expiry[2:4] + spec.expiry[5:7]))
+    assert spec.expiry >= _dt.datetime.fromtimestamp(T0, _dt.timezone.utc).date().isoformat()
+    for _ in range(5):
+        clock.advance(600)
+        m.step([])
+        m.step([index.key, main.key, mini.key, month.key])
+        assert main.price == mini.price == month.price  # one contract, three names
+        basis = main.price / index.price - 1
+        assert 0 < basis < 0.01
+    tracker = m.ensure((mk.HK, "02800"))
+    assert tracker.price / index.price == pytest.approx(23.6 / 23500, rel=0.01)
