@@ -6,6 +6,7 @@ import asyncio
 import io
 import json
 import os
+import signal
 import socket
 import subprocess
 
@@ -172,7 +173,7 @@ def test_port_in_use_says_so():
     assert f"port {port} on 127.0.0.1 is in use" in r.stderr and "--metrics-port" in r.stderr
 
 
-def test_profile_endpoints_json_log_and_sigterm(tmp_path):
+def test_profile_endpoints_json_log_and_sigint(tmp_path):
     gw, addr = start_gateway()
     try:
         host, port = addr.rsplit(":", 1)
@@ -194,7 +195,7 @@ def test_profile_endpoints_json_log_and_sigterm(tmp_path):
             assert 'endpoint="Demo"' not in text  # demo endpoints are the window's own
             assert 'endpoint="Unmarked"' not in text  # nothing marked to connect
         finally:
-            assert mon.stop() == 0
+            assert mon.stop(signal.SIGINT) == 0  # Ctrl-C: the same clean exit as SIGTERM
         lines = [json.loads(ln) for ln in mon.stderr().splitlines() if ln.startswith("{")]
         assert any(r["event"] == "state" and r["endpoint"] == "Home box" and r["new"] == "ready"
                    for r in lines)
