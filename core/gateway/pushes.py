@@ -16,6 +16,8 @@ Pushes carry serial 0 (section 0 on the WebSocket port).
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import TYPE_CHECKING
 
 from .. import catalog
@@ -26,6 +28,8 @@ from . import market as mk
 if TYPE_CHECKING:
     from .clientstate import ClientState
     from .server import DemoGateway
+
+log = logging.getLogger("opendeck.gateway")
 
 NOTIFY_GTW_EVENT = Notify_pb2.NotifyType_GtwEvent
 NOTIFY_CONN_STATUS = Notify_pb2.NotifyType_ConnStatus
@@ -72,6 +76,35 @@ def push(gw: DemoGateway, c: ClientState, pid: int, resp) -> None:
         gw.counters.pushes_sent += 1
     else:
         gw.counters.pushes_dropped += 1
+
+
+async def push_wait(gw: DemoGateway, c: ClientState, pid: int, resp) -> bool:
+    """A push that is never dropped (replay, blast): when the connection's unsent bytes are
+    over the cap, wait until the transport has drained (below its low-water mark), then
+    write. A connection that does not drain within ``gw.drain_timeout`` is dropped (and
+    logged). Returns False when nothing was sent."""
+    if c.closing:
+        return False
+    if c.out is not None:
+        push(gw, c, pid, resp)
+        return True
+    if not room(gw, c):
+        try:
+            async with asyncio.timeout(gw.drain_timeout):
+                await c.link.drain()
+        except TimeoutError:
+            gw.counters.slow_clients_dropped += 1
+            log.info("connection %s has not read its pushes for %ss; closing it", c.peer,
+                     gw.drain_timeout)
+            c.abort()
+            return False
+        except ConnectionError:
+            return False
+    data = frame(gw, c, pid, 0, encode_message(resp, c.push_fmt), c.push_fmt)
+    if not write(gw, c, [data]):
+        return False
+    gw.counters.pushes_sent += 1
+    return True
 
 
 def tick(gw: DemoGateway) -> None:

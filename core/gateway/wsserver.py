@@ -38,6 +38,11 @@ from .clientstate import WS, WSS, ClientState, new_conn_id
 from .handlers_system import random_key
 
 log = logging.getLogger("opendeck.gateway")
+#: the library's own log of upgrades and closes (one INFO line per connection): quiet unless
+#: someone configured it (set it to INFO to see every upgrade)
+ws_log = logging.getLogger("opendeck.gateway.websocket")
+if ws_log.level == logging.NOTSET:
+    ws_log.setLevel(logging.WARNING)
 
 #: header error of the reply to an InitWebSocket with the wrong key
 ERR_KEY_REFUSED = -1
@@ -142,7 +147,7 @@ class WebSocketPort:
             open_timeout=gw.limits.handshake_timeout,
             ping_interval=interval,
             ping_timeout=max(interval, (gw.limits.idle_factor - 1) * interval),
-            close_timeout=5, logger=logging.getLogger("opendeck.gateway.websocket"))
+            close_timeout=5, logger=ws_log)
         sock = self._server.sockets[0].getsockname()
         self.host, gw.websocket_port = sock[0], sock[1]
 

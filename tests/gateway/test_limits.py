@@ -112,3 +112,34 @@ async def test_idle_tcp_connection_is_closed_after_its_window():
         await gw.wait_until(lambda: not gw.conns)
         assert gw.stats.timeouts == 1 and gw.stats.handshakes == 1
         await c.close()
+
+
+@pytest.mark.asyncio
+async def test_push_wait_never_drops_and_gives_up_on_a_client_that_does_not_read():
+    from opendeck.core.gateway import pushes
+    from opendeck.core.pb import Notify_pb2
+
+    async with DemoGateway(port=0, push_rate=0) as gw:
+        gw.max_push_buffer = 0  # any unsent byte means "no room": every push must wait
+        reader = await RawClient.open(gw)
+        await reader.init()
+        idle = await RawClient.open(gw)
+        await idle.init()
+        idle._task.cancel()  # this one never reads again
+        conns = {c.conn_id: c for c in gw.conns}
+        fast = conns[reader.init_s2c.connID]
+        slow = conns[idle.init_s2c.connID]
+        s2c = Notify_pb2.S2C(type=pushes.NOTIFY_GTW_EVENT)
+        s2c.event.eventType = 1
+        s2c.event.desc = "x" * 60_000
+        resp = pushes.notify_response(s2c)
+        for _ in range(100):
+            assert await pushes.push_wait(gw, fast, 1003, resp)
+        await reader.wait_packet(lambda p: len(reader.pushes(1003)) >= 100, timeout=20)
+        assert gw.stats.pushes_dropped == 0
+        gw.drain_timeout = 0.3
+        results = [await pushes.push_wait(gw, slow, 1003, resp) for _ in range(400)]
+        assert results[0] and not results[-1]  # sent until the socket filled, then dropped
+        assert gw.stats.slow_clients_dropped == 1 and gw.stats.pushes_dropped == 0
+        await gw.wait_until(lambda: slow not in gw.conns)
+        await reader.close()
