@@ -151,16 +151,27 @@ def test_bad_profile_is_a_config_error(tmp_path):
     r = run_monitor("--config", str(bad), "--metrics-port", "0")
     assert r.returncode == 2
     assert "opendeck monitor: error:" in r.stderr and "port must be 1-65535" in r.stderr
-    r = run_monitor("--config", str(tmp_path / "missing.toml"))
-    assert r.returncode == 2 and "no profile file at" in r.stderr
     r = run_monitor("not-an-address")
     assert r.returncode == 2 and "must be HOST:PORT" in r.stderr
-    r = run_monitor("127.0.0.1:1", "--context", "quote,bogus")
-    assert r.returncode == 2 and "must be one of quote, trade-sec, trade-future" in r.stderr
-    r = run_monitor()
-    assert r.returncode == 2 and "nothing to watch" in r.stderr
-    r = run_monitor("127.0.0.1:1", "--journal-max-size", "1G")
-    assert r.returncode == 2 and "--journal-max-size needs --journal-dir" in r.stderr
+
+
+@pytest.mark.parametrize(("argv", "says"), [
+    (["--config", "{tmp}/missing.toml"], "no profile file at"),
+    (["127.0.0.1:1", "--context", "quote,bogus"], "must be one of quote, trade-sec, trade-future"),
+    ([], "nothing to watch"),
+    (["127.0.0.1:1", "--journal-max-size", "1G"], "--journal-max-size needs --journal-dir"),
+    (["127.0.0.1:1", "--journal-dir", "{tmp}", "--journal-max-size", "12"], "below 1 MiB"),
+    (["127.0.0.1:1", "--subscribe", "HK.00700", "--subtypes", "nope"], "nope"),
+    (["127.0.0.1:1", "--metrics-port", "70000"], "not a TCP port"),
+])
+def test_bad_options_exit_2_saying_what(argv, says, tmp_path, capsys):
+    """The same run() the command calls, in-process: exit 2 and the ConfigError's text."""
+    parser = cli.argparse.ArgumentParser()
+    cli.add_arguments(parser)
+    args = parser.parse_args([a.replace("{tmp}", str(tmp_path)) for a in argv])
+    assert asyncio.run(cli.run(args)) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("opendeck monitor: error:") and says in err, err
 
 
 def test_port_in_use_says_so():
