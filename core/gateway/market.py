@@ -26,7 +26,7 @@ from ..pb import (Qot_Common_pb2, Qot_UpdateBasicQot_pb2, Qot_UpdateBroker_pb2,
                   Qot_UpdateKL_pb2, Qot_UpdateOrderBook_pb2, Qot_UpdateRT_pb2,
                   Qot_UpdateTicker_pb2)
 from .market_klines import KL_MINUTES, KL_PERIOD, KL_TYPES, KBar, KlineViews  # noqa: F401
-from .pricepath import (DemoClock, PricePath, fmt_time, local_time, round_price,  # noqa: F401
+from .pricepath import (DemoClock, DerivedPath, PricePath, fmt_time, local_time, round_price,  # noqa: F401
                         tick_size, tz_of)
 from .universe import (CNSH, CNSZ, HK, HK_FUTURE, MARKET_PREFIX, US, SecKey, Spec,  # noqa: F401
                        Universe, sec_str)  # (re-exported: the handlers use mk.sec_str, mk.HK_FUTURE)
@@ -208,7 +208,12 @@ class Market(KlineViews):
         spec = self.universe.spec(key)
         if spec is None:
             return None
-        inst = Instrument(spec, PricePath(spec, self.seed, self.anchor))
+        if spec.owner is not None and spec.strike:  # warrants, options: from the owner's walk
+            owner = self.ensure(spec.owner)
+            path = DerivedPath(spec, self.seed, self.anchor, owner.path)
+        else:
+            path = PricePath(spec, self.seed, self.anchor)
+        inst = Instrument(spec, path)
         self.instruments[key] = inst
         self._advance(inst, self.now(), record=False)
         return inst

@@ -384,3 +384,64 @@ def period_start(kind: str):
         return d.replace(month=1, day=1)
     return {"week": week, "month": month, "quarter": quarter, "year": year}[kind]
 
+
+
+class DerivedPath(PricePath):
+    """Warrants and options: priced from the owner's walk at every point, so a call rises
+    with its underlying, a put falls, and each bar's high and low come from the owner's.
+
+    The value is intrinsic value plus a time value that shrinks towards expiry (constant
+    within a day), divided by the entitlement ratio for warrants. Being monotonic in the
+    underlying within a day, it maps the owner's day high / low to this day's high / low."""
+
+    SIGMA = 0.3
+
+    def __init__(self, spec: Spec, seed: int, anchor: _dt.date, owner: PricePath) -> None:
+        super().__init__(spec, seed, anchor)
+        self.owner = owner
+        self.ratio = 10.0 if spec.sec_type == 5 else 1.0  # HK warrants: 10 per share
+        self.expiry = _dt.date.fromisoformat(spec.expiry) if spec.expiry else anchor
+        self.call = spec.option_type == 1 or spec.warrant_type in (1, 3)
+        self.cbbc = spec.warrant_type in (3, 4)
+
+    def value(self, s: float, day: _dt.date) -> float:
+        k = self.spec.strike
+        intrinsic = max(0.0, s - k) if self.call else max(0.0, k - s)
+        years = max(1, (self.expiry - day).days) / 365.0
+        width = self.SIGMA * s * math.sqrt(years)
+        if self.cbbc:  # callable bull / bear: near-linear, a small financing premium
+            tv = s * 0.002
+        else:
+            tv = 0.4 * width * math.exp(-0.5 * ((s - k) / width) ** 2)
+        return round_price(self.spec.market, (intrinsic + tv) / self.ratio)
+
+    def close(self, i: int) -> float:
+        day = self.anchor + _dt.timedelta(days=i)
+        return self.value(self.owner.close(i), day)
+
+    def day(self, day: _dt.date) -> DayBar:
+        i = self.day_index(day)
+        bar = self._days.get(i)
+        if bar is None:
+            ob = self.owner.day(day)
+            f = lambda s: self.value(s, day)  # noqa: E731
+            o, c = f(ob.open), f(ob.close)
+            h, l_ = (f(ob.high), f(ob.low)) if self.call else (f(ob.low), f(ob.high))
+            h, l_ = max(h, o, c), min(l_, o, c)
+            last = self.value(ob.last_close, day - _dt.timedelta(days=1))
+            vmul = self._draws(i)[4]
+            vol = int(2000 * vmul) * self.spec.lot
+            bar = self._days[i] = DayBar(day, o, h, l_, c, vol, vol * (o + h + l_ + c) / 4, last)
+        return bar
+
+    def _build_intraday(self, day: _dt.date) -> Intraday:
+        bar = self.day(day)
+        src = self.owner.intraday(day)
+        prices = [self.value(s, day) for s in src.prices]
+        prices[0], prices[-1] = bar.open, bar.close
+        prices = [min(max(p, bar.low), bar.high) for p in prices]
+        total = src.cum_vol[-1] or 1
+        lot = self.spec.lot
+        lots = bar.volume // lot
+        cum = [int(round(lots * v / total)) * lot for v in src.cum_vol]
+        return Intraday(src.start_ts, src.end_ts, prices, cum, lot)

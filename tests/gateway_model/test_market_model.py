@@ -181,3 +181,31 @@ def test_index_futures_and_trackers_follow_their_index():
         assert 0 < basis < 0.01
     tracker = m.ensure((mk.HK, "02800"))
     assert tracker.price / index.price == pytest.approx(23.6 / 23500, rel=0.01)
+
+
+def test_options_and_warrants_move_with_their_underlying():
+    m, clock = market()
+    u = m.universe
+    owner = m.ensure(AAPL)
+    opts = {(s.option_type, s.strike): m.ensure(s.key) for s in u.options_of(AAPL)
+            if s.expiry == min(x.expiry for x in u.options_of(AAPL))}
+    strikes = sorted({k for _t, k in opts})
+    calls = [opts[(1, k)].price for k in strikes]
+    puts = [opts[(2, k)].price for k in strikes]
+    assert calls == sorted(calls, reverse=True) and puts == sorted(puts)  # by strike
+    k = strikes[len(strikes) // 2]
+    before_s, before_c, before_p = owner.price, opts[(1, k)].price, opts[(2, k)].price
+    for _ in range(200):  # until the underlying has moved
+        clock.advance(120)
+        m.step([AAPL, opts[(1, k)].key, opts[(2, k)].key])
+        if abs(owner.price - before_s) > 1.0:
+            break
+    up = owner.price > before_s
+    assert (opts[(1, k)].price > before_c) == up and (opts[(2, k)].price > before_p) != up
+    for inst in (opts[(1, k)], opts[(2, k)]):
+        assert inst.low <= inst.price <= inst.high
+        day = m.klines(inst, 2, clock.now() - 5 * 86400, clock.now())
+        assert all(b.low <= min(b.open, b.close) <= max(b.open, b.close) <= b.high for b in day)
+    bull = [w for w in u.warrants_of(TENCENT) if w.warrant_type == 3][0]
+    w = m.ensure(bull.key)
+    assert w.price == pytest.approx((m.ensure(TENCENT).price - bull.strike) / 10, abs=0.2)
