@@ -47,9 +47,10 @@ def require_node() -> str:
     return node
 
 
-def run_js(cfg: dict, *, env_extra: dict | None = None, timeout: float = 90.0) -> list[dict]:
+def run_js(cfg: dict, *, env_extra: dict | None = None, env_replace: dict | None = None,
+           timeout: float = 90.0) -> list[dict]:
     node = require_node()
-    env = dict(os.environ)
+    env = dict(os.environ) if env_replace is None else dict(env_replace)
     env.update(env_extra or {})
     t0 = time.monotonic()
     proc = subprocess.Popen([node, str(DRIVER), json.dumps(cfg)], cwd=str(JS_DIR),
@@ -127,6 +128,29 @@ def test_js_sdk_wrong_key_is_refused(peer_kit):
         assert s.ws_connections_total == 1  # no reconnect after a refused key
 
 
+def test_js_sdk_two_instances_two_gateways(peer_kit):
+    """One Node process, two SDK instances (their section counter is module-global), two
+    gateways with different keys: both log in with distinct connIDs and get pushes."""
+    require_node()
+    with peer_kit.GatewayThread(port=0, websocket_port=0, websocket_key=KEY,
+                                push_rate=5) as a, \
+            peer_kit.GatewayThread(port=0, websocket_port=0, websocket_key=KEY + "2",
+                                   push_rate=5) as b:
+        steps = run_js({"host": "127.0.0.1", "port": a.gw.websocket_port, "key": KEY,
+                        "port2": b.gw.websocket_port, "key2": KEY + "2", "scenario": "two"})
+        got = by_step(steps)
+        assert [s["step"] for s in steps] == ["login both", "GetGlobalState 0", "Sub 0",
+                                              "GetGlobalState 1", "Sub 1", "pushes both",
+                                              "done"], steps
+        assert all(s["ok"] for s in steps), steps
+        ids = got["login both"]["connIDs"]
+        assert len(set(ids)) == 2
+        assert got["GetGlobalState 0"]["s2c"]["connID"] == ids[0]
+        assert got["GetGlobalState 1"]["s2c"]["connID"] == ids[1]
+        for g in (a, b):
+            g.wait_until(lambda g=g: g.gw.stats.handshakes == 1)
+
+
 def _self_signed(tmp: Path) -> tuple[Path, Path]:
     """A throwaway certificate for CN/SAN 127.0.0.1 and its key (cryptography, or the
     openssl CLI when cryptography is missing)."""
@@ -174,3 +198,12 @@ def test_js_sdk_full_session_over_wss(peer_kit, tmp_path):
         check_full_run(steps, g.gw)
         assert g.gw.handshake_log[-1].transport == "wss"
         assert g.gw.handshake_log[-1].encryption == "tls"
+        # without the CA Node refuses the certificate: the SDK never logs in (it retries
+        # quietly each second), so the driver's own login deadline ends the run
+        env = {k: v for k, v in os.environ.items() if k != "NODE_EXTRA_CA_CERTS"}
+        steps = run_js({"host": "127.0.0.1", "port": g.gw.websocket_port, "ssl": True,
+                        "key": KEY, "scenario": "wrongkey", "login_ms": 3000},
+                       env_replace=env, timeout=60)
+        login = by_step(steps)["login"]
+        assert login["ok"] is False and "timeout: login" in login["error"]
+        assert g.gw.stats.handshakes == 1  # only the first run's

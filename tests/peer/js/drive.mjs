@@ -8,6 +8,8 @@
 //   full     login, GetUserInfo, GetGlobalState, Sub + pushes (quote, ticker, order book),
 //            GetAccList, UnlockTrade, SubAccPush, PlaceOrder and its order / fill pushes
 //   wrongkey login with the given (wrong) key: the SDK must report a failed login
+//   two      two SDK instances in one process, one per gateway ("port" and "port2", keys
+//            "key" and "key2"): both log in, both answer GetGlobalState and get pushes
 import crypto from "node:crypto";
 
 // the SDK logs to the console; our report owns stdout
@@ -184,7 +186,41 @@ async function wrongkey() {
   finish(0);
 }
 
-const scenarios = { full, wrongkey };
+async function two() {
+  const peers = [[cfg.port, cfg.key], [cfg.port2, cfg.key2]].map(([port, key], i) => {
+    const inst = new ftWebsocket();
+    const seen = [];
+    inst.onPush = (cmd) => seen.push(cmd);
+    const ready = deadline(new Promise((resolve) => {
+      inst.onlogin = (ret) => resolve(ret);
+      inst.start(cfg.host, port, !!cfg.ssl, key);
+    }), cfg.login_ms || 25000, `login ${i}`);
+    return { inst, seen, ready };
+  });
+  const rets = await Promise.all(peers.map((p) => p.ready.catch((e) => String(e))));
+  emit("login both", rets.every((r) => r === true), { rets,
+       connIDs: peers.map((p) => String(p.inst.getConnID())) });
+  for (const [i, p] of peers.entries()) {
+    await call(`GetGlobalState ${i}`, () => p.inst.GetGlobalState({ c2s: { userID: 0 } }));
+    await call(`Sub ${i}`, () => p.inst.Sub({ c2s: {
+      securityList: [{ market: 1, code: "00700" }], subTypeList: [1], isSubOrUnSub: true,
+      isRegOrUnRegPush: true, isFirstPush: true } }));
+  }
+  const t0 = Date.now();
+  while (Date.now() - t0 < STEP_MS && !peers.every((p) => p.seen.includes(3005))) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  emit("pushes both", peers.every((p) => p.seen.includes(3005)),
+       { counts: peers.map((p) => p.seen.filter((c) => c === 3005).length) });
+  for (const p of peers) {
+    p.inst.stop();
+    p.inst.websock.close();
+  }
+  emit("done", true);
+  setTimeout(() => process.exit(0), 50);
+}
+
+const scenarios = { full, wrongkey, two };
 (scenarios[cfg.scenario] || full)().catch((err) => {
   emit("crash", false, { error: String(err && err.stack || err) });
   finish(2);
