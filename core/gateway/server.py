@@ -25,7 +25,15 @@ pushes.py           the write path, pushes, market ticks, notifies, account push
 faults.py           fault knobs for testing clients (stall, garbage, bad SHA-1, blast, ...)
 limits.py           caps and timeouts against hostile clients
 stats.py            counters; folding of repeated errors (accept failures at the fd limit)
-market.py           the synthetic market;  trading.py: accounts, orders, fills
+quote_pulls.py,     the issue-11 pulls (quote data, static data, orders and the ledger),
+quote_static.py,    registered like the handlers_*.py modules
+trade_pulls.py
+market.py,          the market model: the universe of codes, one deterministic walk per
+universe.py,        instrument, the demo clock
+pricepath.py
+trading.py,         the trading model: accounts, resting orders, fills, cash and positions
+ledger.py
+replay.py           ``--replay``: a recorded journal's pushes served to subscribers
 ==================  ==========================================================================
 
 Design notes

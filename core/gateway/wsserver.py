@@ -47,6 +47,8 @@ if ws_log.level == logging.NOTSET:
 #: header error of the reply to an InitWebSocket with the wrong key
 ERR_KEY_REFUSED = -1
 ERRMSG_KEY_REFUSED = "wrong websocket key"
+#: how long a closing connection may take to send what is queued before its close frame
+CLOSE_DRAIN = 5.0
 
 
 class WsLink:
@@ -103,6 +105,8 @@ class WsLink:
                 self._idle.set()
         except ConnectionClosed:
             pass
+        except Exception:  # a send that failed otherwise: the connection is done for
+            log.debug("WebSocket send to %s failed", self.peer, exc_info=True)
         finally:
             self._closed = True
             self._queue.clear()
@@ -117,10 +121,12 @@ class WsLink:
             transport.abort()
 
     async def close(self, code: int, reason: str) -> None:
-        """Send what is queued, then a close frame with ``code`` and ``reason``."""
+        """Send what is queued (for at most CLOSE_DRAIN s), then a close frame with
+        ``code`` and ``reason``."""
         try:
-            await self.drain()
-        except ConnectionError:
+            async with asyncio.timeout(CLOSE_DRAIN):
+                await self.drain()
+        except (ConnectionError, TimeoutError):
             pass
         self._sender.cancel()
         self._closed = True
@@ -143,7 +149,8 @@ class WebSocketPort:
         self._server = await serve(
             self._handler, gw.host, gw.websocket_port, ssl=gw.websocket_ssl,
             process_request=self._process_request, compression=None,
-            max_size=wsframe.REQUEST_HEADER_SIZE + gw.limits.max_request_bytes,
+            max_size=wsframe.DEFAULT_MAX_MESSAGE,  # larger: closed (1009); over the
+            # request cap but under this: answered retType -1, as on the TCP port
             open_timeout=gw.limits.handshake_timeout,
             ping_interval=interval,
             ping_timeout=max(interval, (gw.limits.idle_factor - 1) * interval),
@@ -225,8 +232,7 @@ class WebSocketPort:
             await gw.resumed.wait()
             gw.counters.bytes_in += len(msg)
             try:
-                req = wsframe.parse_request(
-                    msg, max_size=wsframe.REQUEST_HEADER_SIZE + gw.limits.max_request_bytes)
+                req = wsframe.parse_request(msg)
             except wsframe.WsFrameError as exc:
                 gw.counters.bad_packets += 1
                 log.info("WebSocket connection %s: %s; closing it", c.peer, exc)

@@ -187,6 +187,10 @@ async def test_order_over_websocket_reaches_a_tcp_account_push(gw):
 
     ws = await ws_client(gw)
     login = InitWebSocket_pb2.Response.FromString((await ws.login()).body)
+    # a JavaScript app has no loginUserID: 0 stands for the logged-in user
+    listed = Trd_GetAccList_pb2.Response.FromString((await ws.request(
+        catalog.TRD_GET_ACC_LIST, Trd_GetAccList_pb2.Request(c2s={"userID": 0}))).body)
+    assert listed.retType == 0 and acc.accID in {a.accID for a in listed.s2c.accList}
     unlock = Trd_UnlockTrade_pb2.Request(c2s={"unlock": True, "pwdMD5": password_md5("123456")})
     assert Trd_UnlockTrade_pb2.Response.FromString(
         (await ws.request(catalog.TRD_UNLOCK_TRADE, unlock)).body).retType == 0
@@ -272,3 +276,11 @@ async def test_request_size_cap_answers_retType_minus_one():
         assert resp.retType == -1 and "cap of 64 bytes" in resp.retMsg
         assert gw.stats.requests_too_large == 1
         await tcp.close()
+    async with DemoGateway(port=0, websocket_port=0, websocket_key=KEY,
+                           limits=Limits(max_request_bytes=64)) as gw:
+        ws = await ws_client(gw)
+        await ws.login()
+        resp = Qot_Sub_pb2.Response.FromString((await ws.request(catalog.QOT_SUB, sub)).body)
+        assert resp.retType == -1 and "cap of 64 bytes" in resp.retMsg
+        assert ws.closed is None  # answered, not dropped
+        await ws.close()
