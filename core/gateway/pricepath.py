@@ -404,16 +404,23 @@ class DerivedPath(PricePath):
         self.call = spec.option_type == 1 or spec.warrant_type in (1, 3)
         self.cbbc = spec.warrant_type in (3, 4)
 
-    def value(self, s: float, day: _dt.date) -> float:
+    def raw_value(self, s: float, day: _dt.date) -> float:
+        """Per unit, unrounded: the normal (Bachelier) model with volatility SIGMA, which is
+        smooth in the underlying and never below intrinsic value; CBBCs near-linear."""
         k = self.spec.strike
-        intrinsic = max(0.0, s - k) if self.call else max(0.0, k - s)
+        if self.cbbc:  # callable bull / bear: intrinsic plus a small financing premium
+            intrinsic = max(0.0, s - k) if self.call else max(0.0, k - s)
+            return (intrinsic + s * 0.002) / self.ratio
         years = max(1, (self.expiry - day).days) / 365.0
         width = self.SIGMA * s * math.sqrt(years)
-        if self.cbbc:  # callable bull / bear: near-linear, a small financing premium
-            tv = s * 0.002
-        else:
-            tv = 0.4 * width * math.exp(-0.5 * ((s - k) / width) ** 2)
-        return round_price(self.spec.market, (intrinsic + tv) / self.ratio)
+        d = (s - k) / width
+        pdf = math.exp(-0.5 * d * d) / math.sqrt(2 * math.pi)
+        cdf = 0.5 * (1 + math.erf(d / math.sqrt(2)))
+        v = (s - k) * cdf + width * pdf if self.call else (k - s) * (1 - cdf) + width * pdf
+        return v / self.ratio
+
+    def value(self, s: float, day: _dt.date) -> float:
+        return round_price(self.spec.market, self.raw_value(s, day))
 
     def close(self, i: int) -> float:
         day = self.anchor + _dt.timedelta(days=i)

@@ -11,6 +11,7 @@ naming the proto and what is supported.
 from __future__ import annotations
 
 import datetime as _dt
+import math
 
 from .. import catalog
 from . import market as mk
@@ -127,7 +128,7 @@ def fill_snapshot(gw, inst, snap) -> None:
         w.recoveryPrice = spec.strike if spec.warrant_type in (3, 4) else 0.0
         w.streetVolumn, w.issueVolumn = 12_000_000, 80_000_000
         w.streetRate = 15.0
-        w.delta, w.impliedVolatility, w.premium = 0.5, 32.0, 8.0
+        w.delta, w.impliedVolatility, w.premium = _greeks(m, inst)[:3]
     elif spec.sec_type == DRVT:
         o = snap.optionExData
         o.type = spec.option_type
@@ -136,9 +137,8 @@ def fill_snapshot(gw, inst, snap) -> None:
         o.strikePrice = spec.strike
         o.contractSize = spec.lot
         o.openInterest = 1500
-        o.impliedVolatility, o.premium = 30.0, 5.0
-        o.delta = 0.5 if spec.option_type == 1 else -0.5
-        o.gamma, o.vega, o.theta, o.rho = 0.02, 0.1, -0.05, 0.01
+        o.delta, o.impliedVolatility, o.premium, o.gamma, o.vega, o.theta = _greeks(m, inst)
+        o.rho = round(o.delta * 0.05, 4)
     elif spec.sec_type == FUTURE:
         f = snap.futureExData
         f.lastSettlePrice = inst.last_close
@@ -155,6 +155,32 @@ def fill_snapshot(gw, inst, snap) -> None:
         t.netAssetValue = inst.last_close
         t.premium = round((inst.price / inst.last_close - 1) * 100, 3)
         t.assetClass = 1
+
+
+def _greeks(m, inst) -> tuple[float, float, float, float, float, float]:
+    """(delta, implied vol %, premium %, gamma, vega, theta) of the model's own pricing: a
+    finite difference of the value the walk is priced with (see pricepath.DerivedPath)."""
+    path = inst.path
+    owner = m.current(inst.spec.owner)
+    s = owner.price
+    day = path.local_day(m.now())
+    bump = max(s * 0.001, 0.01)
+    f = path.raw_value
+    up, down, mid = f(s + bump, day), f(s - bump, day), f(s, day)
+    per_share = path.ratio
+    delta = (up - down) / (2 * bump) * per_share
+    gamma = (up - 2 * mid + down) / bump ** 2 * per_share
+    later = f(s, day + _dt.timedelta(days=1))
+    theta = (later - mid) * per_share
+    years = max(1, (path.expiry - day).days) / 365.0
+    d = (s - inst.spec.strike) / (path.SIGMA * s * math.sqrt(years))
+    vega = 0.0 if path.cbbc else s * math.sqrt(years) * math.exp(-d * d / 2) / \
+        math.sqrt(2 * math.pi) * 0.01  # per volatility point, per share
+    strike = inst.spec.strike
+    breakeven = strike + mid * per_share if path.call else strike - mid * per_share
+    premium = (breakeven / s - 1) * 100 if path.call else (1 - breakeven / s) * 100
+    return (round(delta, 4), path.SIGMA * 100, round(premium, 3), round(gamma, 5),
+            round(vega, 4), round(theta, 4))
 
 
 # -- live views that need a subscription -----------------------------------------------------

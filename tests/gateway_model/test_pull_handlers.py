@@ -127,3 +127,23 @@ def test_funds_and_cash_flow_follow_the_seeded_history():
     lines = ask(tp.flow_summary, Trd_FlowSummary_pb2, gw, flow).flowSummaryInfoList
     kinds = {x.cashFlowType for x in lines}
     assert kinds == {"Stock trade", "Fee"} and all(x.cashFlowDirection == 2 for x in lines)
+
+
+def test_option_snapshot_greeks_come_from_the_pricing():
+    gw = gateway()
+    u = gw.market.universe
+    first = min(s.expiry for s in u.options_of((11, "AAPL")))
+    chain = [s for s in u.options_of((11, "AAPL")) if s.expiry == first]
+    strike = sorted({s.strike for s in chain})[4]
+    call = next(s for s in chain if s.strike == strike and s.option_type == 1)
+    put = next(s for s in chain if s.strike == strike and s.option_type == 2)
+
+    def c2s(c):
+        for s in (call, put, u.spec((11, "AAPL"))):
+            c.securityList.add(market=s.market, code=s.code)
+    snaps = ask(qp.get_security_snapshot, Qot_GetSecuritySnapshot_pb2, gw, c2s).snapshotList
+    c, p, s = (x.basic.curPrice for x in snaps)
+    assert c - p == pytest.approx(s - strike, abs=0.02)  # put-call parity of the model
+    dc, dp = snaps[0].optionExData.delta, snaps[1].optionExData.delta
+    assert 0 < dc < 1 and -1 < dp < 0 and dc - dp == pytest.approx(1, abs=0.01)
+    assert snaps[0].optionExData.gamma > 0 and snaps[0].optionExData.theta < 0
