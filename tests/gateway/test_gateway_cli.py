@@ -11,7 +11,7 @@ import sys
 
 import pytest
 from opendeck.core import wsframe
-from opendeck.core.pb import InitWebSocket_pb2
+from opendeck.core.pb import GetGlobalState_pb2, InitWebSocket_pb2
 from websockets.asyncio.client import connect
 
 LINE = re.compile(r"^OpenDeck demo gateway websocket listening on ([\d.]+):(\d+) "
@@ -83,6 +83,9 @@ def test_a_given_key_is_not_printed():
     (["--websocket-port", "70000"], "is not a TCP port"),
     (["--max-connections", "0"], "at least 1"),
     (["--handshake-timeout", "0"], "positive"),
+    (["--start-time", "yesterday"], "not an ISO-8601 time"),
+    (["--replay", "no-such-journal.db"], "no journal at"),
+    (["--replay", "no-such-journal.db", "--speed", "fast"], "positive number or 'max'"),
 ])
 def test_bad_flags_exit_2(args, message):
     proc = subprocess.run([sys.executable, "-m", "opendeck.core.gateway", "--port", "0", *args],
@@ -97,3 +100,30 @@ def test_non_loopback_host_warns():
     finally:
         _out, err = stop(proc)
     assert "not a loopback address" in err and "no authentication" in err
+
+
+def test_start_time_anchors_the_demo_clock():
+    proc = start("--start-time", "2026-03-02T09:30:00+08:00", "--websocket-port", "0",
+                 "--websocket-key", "k")
+    try:
+        proc.stdout.readline()
+        port = int(LINE.match(proc.stdout.readline().rstrip("\n")).group(2))
+
+        async def state() -> int:
+            async with connect(f"ws://127.0.0.1:{port}", open_timeout=10) as ws:
+                req = InitWebSocket_pb2.Request()
+                req.c2s.websocketKey = wsframe.websocket_key_md5("k")
+                await ws.send(wsframe.pack_request(1, 2, req.SerializeToString()))
+                g = GetGlobalState_pb2.Request()
+                g.c2s.userID = 0
+                await ws.send(wsframe.pack_request(1002, 3, g.SerializeToString()))
+                async with asyncio.timeout(10):
+                    while True:
+                        r = wsframe.parse_reply(await ws.recv())
+                        if r.cmd == 1002:
+                            return GetGlobalState_pb2.Response.FromString(r.body).s2c.time
+        t = asyncio.run(state())
+    finally:
+        stop(proc)
+    anchor = 1772415000  # 2026-03-02 01:30 UTC
+    assert anchor <= t < anchor + 60
