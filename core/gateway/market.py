@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import random
+import zlib
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -288,6 +289,17 @@ class Market(KlineViews):
             inst.tickers.append(TickRecord(now, inst.sequence, inst.price,
                                            max(traded, inst.lot), direction))
 
+    def moment_rng(self, inst: Instrument, what: str) -> random.Random:
+        """A generator fixed by (seed, code, the instrument's state): the order book and the
+        broker queue a pull sees are the ones the push of the same moment carries."""
+        return random.Random(zlib.crc32(f"{self.seed}|{inst.code}|{what}|{inst.sequence}|"
+                                        f"{inst.updated:.3f}".encode()))
+
+    def touch_volumes(self, inst: Instrument) -> tuple[int, int]:
+        """(ask volume, bid volume) at the best level, as the order book shows them."""
+        book = self.order_book_s2c(inst, levels=1)
+        return book.orderBookAskList[0].volume, book.orderBookBidList[0].volume
+
     def price(self, key: SecKey, now: float | None = None) -> float | None:
         inst = self.ensure(key)
         if inst is None:
@@ -352,7 +364,7 @@ class Market(KlineViews):
         s2c = Qot_UpdateOrderBook_pb2.S2C()
         self._security(s2c.security, inst.key)
         s2c.name = inst.name
-        rng = self.rng
+        rng = self.moment_rng(inst, "book")
         tick = inst.spread
         bid0 = inst.price
         ask0 = inst.ask
@@ -396,7 +408,7 @@ class Market(KlineViews):
         s2c = Qot_UpdateBroker_pb2.S2C()
         self._security(s2c.security, inst.key)
         s2c.name = inst.name
-        rng = self.rng
+        rng = self.moment_rng(inst, "broker")
         for side in (s2c.brokerAskList, s2c.brokerBidList):
             for pos in range(ORDER_BOOK_LEVELS):
                 b = side.add()

@@ -99,7 +99,7 @@ def fill_snapshot(gw, inst, snap) -> None:
     b.volume, b.turnover, b.turnoverRate = q.volume, q.turnover, q.turnoverRate
     b.amplitude = q.amplitude
     b.askPrice, b.bidPrice = inst.ask, inst.bid
-    b.askVol = b.bidVol = spec.lot * 10
+    b.askVol, b.bidVol = m.touch_volumes(inst)
     b.avgPrice = round(inst.turnover / inst.volume, 4) if inst.volume else inst.price
     b.secStatus = 1
     year = m.klines(inst, 2, m.now() - 365 * 86400, m.now())

@@ -209,3 +209,17 @@ def test_options_and_warrants_move_with_their_underlying():
     bull = [w for w in u.warrants_of(TENCENT) if w.warrant_type == 3][0]
     w = m.ensure(bull.key)
     assert w.price == pytest.approx((m.ensure(TENCENT).price - bull.strike) / 10, abs=0.2)
+
+
+def test_book_and_brokers_are_one_per_moment():
+    m, clock = market()
+    inst = m.ensure(TENCENT)
+    m.step([TENCENT])
+    book = m.order_book_s2c(inst)
+    assert m.order_book_s2c(inst) == book  # a pull and the push of this tick agree
+    assert m.touch_volumes(inst) == (book.orderBookAskList[0].volume,
+                                     book.orderBookBidList[0].volume)
+    assert m.broker_s2c(inst) == m.broker_s2c(inst)
+    clock.advance(1)
+    m.step([TENCENT])
+    assert m.order_book_s2c(inst) != book  # the next tick has its own queue
