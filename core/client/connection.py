@@ -13,6 +13,9 @@ the reconnect decision) is in the sans-IO :class:`~.protocol.ClientProtocol`. Th
 
 Listener calls are guarded: an exception in an observer is logged with its traceback and
 reported as an :class:`~opendeck.core.events.ObserverFailed` event; the data path goes on.
+
+(The file runs a little past ~500 lines: some twenty read-only properties the views and tests
+observe the connection through, one line of logic each, sit beside the driver they read.)
 """
 
 from __future__ import annotations
