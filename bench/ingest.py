@@ -22,10 +22,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from versus_futu import CODE, start_source
-
 from opendeck.core.config import Endpoint
 from opendeck.core.session import Session
+from versus_futu import CODE, start_source
 
 
 async def one_run(port: int, n: int, rsa_key: str, journal: bool) -> float:
@@ -60,7 +59,7 @@ def run_on(loop_name: str, args, port: int, rsa_key: str) -> list[float]:
         import qasync
         from PySide6.QtWidgets import QApplication
         app = QApplication.instance() or QApplication([])
-        factory = lambda: qasync.QEventLoop(app)  # noqa: E731
+        factory = lambda: qasync.QEventLoop(app)
     rates = []
     for _ in range(args.runs):
         with asyncio.Runner(loop_factory=factory) as runner:

@@ -72,6 +72,7 @@ class _Clock:
 
 def client_futu(args, level: str) -> dict:
     import logging
+
     import futu as ft
     from futu.common.ft_logger import logger
     if level == "warning":
@@ -102,6 +103,7 @@ def client_futu(args, level: str) -> dict:
 
 def client_od_conn(args) -> dict:
     import asyncio
+
     from opendeck.core.cipher import RsaCipher
     from opendeck.core.client.connection import Connection
     from opendeck.core.client.contexts import QuoteContext
@@ -138,6 +140,7 @@ def client_od_conn(args) -> dict:
 
 def client_od_session(args) -> dict:
     import asyncio
+
     from opendeck.core.config import Endpoint
     from opendeck.core.session import Session
 
@@ -176,7 +179,8 @@ def run_record(args, env: dict, out_dir: Path) -> dict:
            "--stats"]
     if args.rsa_key:
         cmd += ["--rsa-key", args.rsa_key]
-    p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=args.deadline + 30)
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=args.deadline + 30,
+                       check=False)
     m = re.search(r"recorded (\d+) pushes in ([\d.]+) s \(([\d.]+) pushes/s\)", p.stderr)
     if p.returncode != 0 or not m:
         raise RuntimeError(f"record exited {p.returncode}: {p.stderr[-800:]}")
@@ -201,7 +205,7 @@ def run_client(name: str, args, port: int, rsa_key: str, base_root: str, tmp: Pa
            "--n", str(args.n), "--deadline", str(args.deadline)]
     if rsa_key:
         cmd += ["--rsa-key", rsa_key]
-    p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=args.deadline + 60,
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=args.deadline + 60, check=False,
                        cwd=str(tmp))
     lines = [ln for ln in p.stdout.splitlines() if ln.startswith("{")]
     if p.returncode != 0 or not lines:

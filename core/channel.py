@@ -39,7 +39,7 @@ class Packet(tuple):
 
     __slots__ = ()
 
-    def __new__(cls, proto_id: int, serial: int, fmt: int, body: bytes, wire_size: int,
+    def __new__(cls, proto_id: int, serial: int, fmt: int, body: bytes, wire_size: int,  # noqa: PYI034
                 error: OpenDeckError | None = None) -> Packet:
         return tuple.__new__(cls, (proto_id, serial, fmt, body, wire_size, error))
 
@@ -61,9 +61,17 @@ _RAW_EMPTY: tuple = (b"", [], [])
 
 
 class Channel:
-    __slots__ = ("decoder", "rsa", "aes", "verify_sha1", "hold_after_init", "_held",
-                 "packets_in", "packets_out",
-                 "bytes_out")
+    __slots__ = (
+        "_held",
+        "aes",
+        "bytes_out",
+        "decoder",
+        "hold_after_init",
+        "packets_in",
+        "packets_out",
+        "rsa",
+        "verify_sha1",
+    )
 
     def __init__(self, *, rsa: RsaCipher | None = None, max_body: int = DEFAULT_MAX_BODY,
                  verify_sha1: bool = True, hold_after_init: bool = False) -> None:

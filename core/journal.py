@@ -28,6 +28,7 @@ import contextlib
 import csv
 import itertools
 import json
+import logging
 import sqlite3
 import threading
 import time
@@ -40,6 +41,7 @@ from . import catalog, pushrow
 from .errors import ConfigError, JournalError, OpenDeckError
 from .events import iso_utc
 
+_log = logging.getLogger("opendeck.journal")
 SCHEMA_VERSION = pushrow.SCHEMA_VERSION
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS pushes (
@@ -326,7 +328,7 @@ class Journal:
                 try:
                     fn()
                 except Exception:  # noqa: BLE001 - the driver's callback must not stop the writer
-                    pass
+                    _log.exception("journal: the resume callback failed")
 
     def _release_syncs(self, force: bool = False) -> None:  # holding _cond
         done = self.written + self.lost

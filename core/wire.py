@@ -70,7 +70,7 @@ class FrameDecoder:
     needs it: a slice for plaintext, a gather for a batched AES decrypt).
     """
 
-    __slots__ = ("_buf", "_need", "_max_body", "_error", "frames_decoded", "bytes_fed")
+    __slots__ = ("_buf", "_error", "_max_body", "_need", "bytes_fed", "frames_decoded")
 
     def __init__(self, max_body: int = DEFAULT_MAX_BODY) -> None:
         if max_body <= 0:

@@ -11,7 +11,6 @@ from Crypto.PublicKey import RSA
 from google.protobuf import descriptor_pb2
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from opendeck.core import catalog, errors
 from opendeck.core.channel import (
     Channel,
@@ -27,9 +26,8 @@ from opendeck.core.pb import (
     Qot_Common_pb2,
     Qot_UpdateBasicQot_pb2,
 )
-from seeded import drbg, rsa_key
-
 from opendeck.core.wire import FMT_JSON, FMT_PROTOBUF, HEADER, encode_frame
+from seeded import drbg, rsa_key
 
 AES_KEY = "0123456789abcdef"
 AES_IV = "fedcba9876543210"

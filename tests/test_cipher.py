@@ -12,9 +12,6 @@ from Crypto.PublicKey import ECC, RSA
 from Crypto.Util.Padding import pad
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from seeded import drbg, rsa_key
-
 from opendeck.core import errors
 from opendeck.core.cipher import (
     PLAIN,
@@ -26,6 +23,7 @@ from opendeck.core.cipher import (
     aes_for,
     password_md5,
 )
+from seeded import drbg, rsa_key
 
 PROPS = settings(max_examples=200, deadline=None)
 

@@ -21,7 +21,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from opendeck.core import journal as journal_mod
 from opendeck.core import record
 from test_journal import small_tmpfs  # noqa: F401 - the fixture: a 1 MiB tmpfs (root only)
@@ -124,7 +123,7 @@ def test_sigkill_during_a_blast_leaves_a_sound_gap_free_prefix(source_factory, t
     p.wait(DEADLINE)
     p.stderr.close()
     count, top, ok = journal_facts(tmp_path / "r.sqlite")
-    received, committed, lag = seen[-1]
+    _received, committed, _lag = seen[-1]
     assert ok == "ok"
     assert count == top  # seq 1..count: a gap-free prefix
     assert count >= committed > 0
