@@ -164,6 +164,8 @@ def rows_from_packets(packets: Sequence[Any], seq_start: int, now: float, endpoi
     ``"ErrorType: message"`` in ``error``.
     """
     sec_of = security_of
+    # exact str, not a ContextKind: rows of exact str/int/float/bytes leave the GC's tracking
+    endpoint, context = str(endpoint), str(context)
     rows = []
     append = rows.append
     seq = seq_start

@@ -293,7 +293,12 @@ async def _record(args, rec: Recorder, stop: asyncio.Event, loop, started: float
                   file=sys.stderr)
             return 2
         if rec.max_size and rec.size() >= rec.max_size:
-            old = rec.rotate(loop)
+            try:
+                old = rec.rotate(loop)
+            except JournalError as exc:
+                print(f"opendeck record: cannot start the next journal file: {exc}",
+                      file=sys.stderr)
+                return 3
             asyncio.get_running_loop().run_in_executor(None, old.close)
         if show and now >= next_line:
             n = rec.received

@@ -351,3 +351,13 @@ def test_a_really_full_disk_is_a_typed_error_with_truthful_counters(small_tmpfs)
     assert isinstance(j.error, JournalError) and "disk full" in str(j.error)
     assert j.written == j.count() < 20_000 and j.unsaved == 20_000 - j.written
     j.close()
+
+
+def test_rows_leave_the_cyclic_gc_even_with_an_enum_context():
+    import gc
+
+    from opendeck.core.events import ContextKind
+    out = pushrow.rows_from_packets([Packet(3005, 1, 0, basic_body(), 207)], 1, 1.0, "ep1",
+                                    ContextKind.QUOTE)
+    gc.collect()
+    assert type(out[0][pushrow.CONTEXT]) is str and not gc.is_tracked(out[0])
