@@ -434,16 +434,16 @@ def test_push_flood_and_backpressure_count_as_life():
 async def test_stalled_demo_gateway_is_detected(recorder):
     """Defect 6 live: a demo gateway that stops answering (stall) is detected as a typed
     ConnectionLost and the connection goes RECONNECTING; once resumed it reconnects."""
-    async with DemoGateway(port=0, push_rate=0, keepalive_interval=1) as gw:
-        async with ready(gw.port, recorder, backoff_base=0.2, backoff_max=0.5) as conn:
-            gw.stall()
-            await ended(recorder, conn, (S.RECONNECTING,))
-            assert isinstance(conn.last_error, ConnectionLost)
-            gw.resume()
-            await recorder.wait_for(lambda: conn.state is S.READY and conn.reconnects >= 1,
-                                    DEADLINE, "a reconnect")
-            assert_typed(recorder)
-            await conn.close()
+    async with (DemoGateway(port=0, push_rate=0, keepalive_interval=1) as gw,
+                ready(gw.port, recorder, backoff_base=0.2, backoff_max=0.5) as conn):
+        gw.stall()
+        await ended(recorder, conn, (S.RECONNECTING,))
+        assert isinstance(conn.last_error, ConnectionLost)
+        gw.resume()
+        await recorder.wait_for(lambda: conn.state is S.READY and conn.reconnects >= 1,
+                                DEADLINE, "a reconnect")
+        assert_typed(recorder)
+        await conn.close()
 
 
 # ------------------------------------------------------------------ defect 7: backoff
