@@ -133,23 +133,36 @@ class MainWindow(EndpointActions, QMainWindow):
         theme.notifier().changed.connect(self._theme_changed)
 
     def _make_market_dock(self) -> QDockWidget | None:
-        """The watchlist / ladder / tape (gui/market), tabbed with the logs and flushed on the
-        push log's timer (``flush_hooks``: no signal per push). None if it cannot load."""
+        """The watchlist / ladder / tape (gui/market), tabbed with the logs. Its widget is built
+        the first time the tab is shown and then flushed on the push log's timer
+        (``flush_hooks``: no signal per push)."""
+        try:
+            from . import market  # noqa: F401 - is it there at all?
+        except ImportError:
+            return None
+        self.market = None
+        dock = QDockWidget("Watchlist", self)
+        dock.setObjectName("watchlistDock")
+        hint = QLabel("The watchlist starts when you first open this tab.")
+        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        dock.setWidget(hint)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        self.tabifyDockWidget(self.connlog, dock)
+        dock.visibilityChanged.connect(self._market_shown)
+        return dock
+
+    def _market_shown(self, visible: bool) -> None:
+        if not visible or self.market is not None or self.shut_down:
+            return
         try:
             from .market import MarketDock
             self.market = MarketDock(self.session)
         except Exception as exc:  # noqa: BLE001 - the window works without it; say why
-            print(f"opendeck: the watchlist is not available: {type(exc).__name__}: {exc}",
-                  file=sys.stderr)
-            self.market = None
-            return None
-        dock = QDockWidget("Watchlist", self)
-        dock.setObjectName("watchlistDock")
-        dock.setWidget(self.market)
-        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
-        self.tabifyDockWidget(self.connlog, dock)
+            self.market_dock.widget().setText(f"The watchlist is not available: "
+                                              f"{type(exc).__name__}: {exc}")
+            return
+        self.market_dock.setWidget(self.market)
         self.pushlog.flush_hooks.append(self._flush_market)
-        return dock
 
     def _flush_market(self) -> None:
         try:

@@ -14,7 +14,7 @@ import time
 from typing import TYPE_CHECKING
 
 from opendeck.core import codes
-from opendeck.core.errors import OpenDeckError
+from opendeck.core.errors import NeedsKey, OpenDeckError
 from opendeck.core.events import (
     ConnState,
     ContextKind,
@@ -40,7 +40,9 @@ from PySide6.QtWidgets import (
 )
 
 from .. import theme
-from ..widgets import RttChart, SecretField, StatePill, async_slot, fmt_ago, fmt_clock, fmt_ms
+from ..keyprompt import KeyDialog
+from ..widgets import (RttChart, SecretField, StatePill, async_slot, fmt_ago, fmt_clock, fmt_ms,
+                       spawn)
 from .ui import DASH, Message, bold, compact_form, section, value_label
 
 if TYPE_CHECKING:
@@ -297,9 +299,27 @@ class ContextCard(QFrame):
         self.show_message("")
         try:
             await self.session.open(self.endpoint_id, self.key)
+        except NeedsKey as exc:
+            self.show_message(str(exc), error=True)
+            self.ask_key()
         except OpenDeckError as exc:
             self.show_message(str(exc), error=True)
         self.refresh_state()
+
+    def ask_key(self) -> KeyDialog:
+        """The WebSocket key, asked (non-modal); given, the context connects again."""
+        ep = self.session.endpoints.get(self.endpoint_id)
+        keys = self.session.keys
+        dlg = KeyDialog(self, ep.name if ep else self.endpoint_id, keys.keyring_available,
+                        lambda key, remember: self._key_given(key, remember))
+        self.key_dialog = dlg
+        dlg.open()
+        return dlg
+
+    def _key_given(self, key: str, remember: bool) -> None:
+        self.session.keys.put(self.endpoint_id, key, remember=remember)
+        del key
+        spawn(self.connect_context(remember=False), name="connect-with-key")
 
     @async_slot()
     async def on_disconnect(self) -> None:
