@@ -49,17 +49,6 @@ KA = catalog.KEEP_ALIVE
 BASIC = catalog.QOT_UPDATE_BASIC_QOT
 
 
-#: client (core/client/protocol.py receive_data + connection.py): a stream-fatal ProtocolError
-#: after the handshake only queues CloseStream; the state stays READY, the driver's own close
-#: makes _on_lost ignore the loss, and the supervisor then calls start() from READY:
-#: IllegalTransition kills it. The connection is wedged READY with no socket, forever.
-STUCK_READY = pytest.mark.xfail(strict=True, reason=(
-    "client (core/client/protocol.py receive_data): a stream-fatal ProtocolError after the "
-    "handshake leaves the state READY (only CloseStream is queued, _fail is not called); the "
-    "driver then raises IllegalTransition ready -> connecting in _supervise and the connection "
-    "is wedged READY with no socket"))
-
-
 def ka_c2s():
     return catalog.module(KA).C2S(time=1)
 
@@ -107,9 +96,9 @@ async def ended(recorder, conn, states=(S.RECONNECTING, S.FAILED)) -> None:
 # ------------------------------------------------------------------ stream-fatal bytes
 @pytest.mark.asyncio
 @pytest.mark.parametrize("bad, error", [
-    pytest.param(b"XX" + bytes(42), BadMagicError, marks=STUCK_READY),
-    pytest.param(header(BASIC, 0xFFFFFFFF), BodyTooLargeError, marks=STUCK_READY),
-    pytest.param(b"\x00" + bytes(range(256)) * 16, BadMagicError, marks=STUCK_READY),
+    pytest.param(b"XX" + bytes(42), BadMagicError),
+    pytest.param(header(BASIC, 0xFFFFFFFF), BodyTooLargeError),
+    pytest.param(b"\x00" + bytes(range(256)) * 16, BadMagicError),
 ], ids=["bad-magic", "4gb-length-claim", "garbage"])
 async def test_fatal_bytes_from_the_gateway(recorder, bad, error):
     """A gateway that sends a bad magic, a 4 GiB length claim or garbage after the
@@ -287,7 +276,6 @@ async def test_undecryptable_aes_push(recorder, rsa_key_pem):
 
 
 @pytest.mark.asyncio
-@STUCK_READY
 async def test_15_mib_push_arrives_whole_and_17_mib_is_refused(recorder):
     """A 15 MiB push (under the 16 MiB cap) arrives whole and intact; a frame announcing
     17 MiB is refused with BodyTooLargeError before its body is read."""

@@ -309,11 +309,6 @@ async def test_connection_cap_refuses_clearly(caplog):
             c.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "gateway (core/gateway/**): at the fd limit asyncio's accept loop logs 'socket.accept() out "
-    "of system resource' once per backlog slot (~100 ERROR lines with traceback per round, 400 in "
-    "2 s here) and schedules one _start_serving retry per slot; the EMFILE rate limit of issue 10 "
-    "is not in place yet"))
 async def test_emfile_is_logged_at_most_once_a_second(caplog):
     """Defect 1: at the process's fd limit accept() fails with EMFILE; that is logged at most
     about once a second (with a count), not once per attempt, and once fds are free again
@@ -463,10 +458,6 @@ def _sub_c2s(keys, subtypes=(1,)):
     return c2s
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "gateway (core/gateway/handlers_quote.py _sub_pairs): a Qot_Sub refused for one unknown "
-    "code has already created instruments for the valid codes before it (market.ensure per "
-    "key); validation of every code before any table is touched is not in place yet"))
 async def test_rejected_subscription_leaves_no_trace(gw):
     """Defect 3: a Qot_Sub with 4,100 made-up codes, and one with 10 real codes plus one
     made-up, are refused retType -1 and leave the instrument table, the subscriptions and the
