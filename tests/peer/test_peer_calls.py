@@ -280,3 +280,17 @@ def test_replay_a_recorded_session_into_futu(tmp_path, peer_kit):
     assert seen is not None, run["tail"]
     assert seen["ticker"][-len(ticks):] == ticks
     assert seen["quote"][-len(quotes):] == quotes
+
+
+def test_same_seed_and_start_time_give_futu_the_same_history(tmp_path, peer_kit):
+    """Two gateways started apart with the same seed and --start-time serve futu-api the same
+    daily history, bar for bar; another seed serves another one."""
+    peer_kit.require_futu()
+    start = 1_772_415_000.0  # 2026-03-02 01:30 UTC, a fixed demo start
+    runs = []
+    for seed in (3, 3, 4):
+        with peer_kit.GatewayThread(push_rate=5.0, seed=seed, start_time=start) as gt:
+            run = _run(gt.port, tmp_path, None, extra=("--parts", "quote", "--deadline", "5"))
+        runs.append(_rows(run, "request_history_kline"))
+    assert len(runs[0]) == 100 and runs[0] == runs[1]
+    assert runs[2] != runs[0]
