@@ -171,9 +171,11 @@ def run_trade(ft, args) -> None:
         ret, data = ctx.unlock_trade(password=args.password)
         emit("unlock", ret=ret, msg=None if data is None else str(data))
 
-        for env, price in ((ft.TrdEnv.SIMULATE, 381.0), (ft.TrdEnv.REAL, 382.0)):
-            ret, data = ctx.place_order(price=price, qty=100, code="HK.00700",
+        # market orders: they fill at the touch (the demo rests limit orders off the market)
+        for env in (ft.TrdEnv.SIMULATE, ft.TrdEnv.REAL):
+            ret, data = ctx.place_order(price=0.0, qty=100, code="HK.00700",
                                         trd_side=ft.TrdSide.BUY, trd_env=env,
+                                        order_type=ft.OrderType.MARKET,
                                         remark="opendeck peer test")
             if ret == ft.RET_OK:
                 row = records(data)[0]
