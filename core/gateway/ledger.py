@@ -66,6 +66,13 @@ class Position:
     td_buy_val: float = 0.0
     td_sell_qty: float = 0.0
     td_sell_val: float = 0.0
+    td_day: str = ""  # the day the td_* counters are for
+
+    def roll(self, day: str) -> None:
+        """Start the td_* counters afresh on a new trading day."""
+        if self.td_day != day:
+            self.td_day = day
+            self.td_buy_qty = self.td_buy_val = self.td_sell_qty = self.td_sell_val = 0.0
 
     @property
     def position_id(self) -> int:  # stable across runs (str hashes are salted per process)
@@ -127,6 +134,7 @@ class Ledger:
         if pos.qty == 0:
             pos.avg_cost = 0.0
         if today:
+            pos.roll(day)
             if is_buy:
                 pos.td_buy_qty += qty
                 pos.td_buy_val += value

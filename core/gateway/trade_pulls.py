@@ -306,6 +306,7 @@ def get_position_list(gw, c, c2s, resp):
     codes = set(cond.codeList) if cond is not None else set()
     m = gw.market
     for p in ledger.positions.values():
+        p.roll(gw.market.path(p.key).local_day(gw.market.now()).isoformat())
         if not p.qty and not p.td_sell_qty:
             continue
         if codes and p.code not in codes:
