@@ -518,6 +518,18 @@ async def test_stray_frames_are_folded(recorder):
 
 
 # ------------------------------------------------------------------ defect 8: plaintext
+def test_plaintext_remote_endpoints_are_marked():
+    """Defect 8: an endpoint whose secrets would cross a network in the clear (TCP without
+    RSA, or ws://, to a non-loopback host) carries the plaintext_remote marker; loopback,
+    RSA and wss:// endpoints do not."""
+    from opendeck.core.config import Endpoint
+    assert Endpoint(name="r", host="192.0.2.10", port=11111).plaintext_remote
+    assert Endpoint(name="w", host="192.0.2.10", transport="ws").plaintext_remote
+    assert not Endpoint(name="l", host="127.0.0.1", port=11111).plaintext_remote
+    assert not Endpoint(name="k", host="192.0.2.10", port=11111, rsa_key="/k.pem").plaintext_remote
+    assert not Endpoint(name="s", host="192.0.2.10", transport="wss").plaintext_remote
+
+
 @pytest.mark.asyncio
 @pytest.mark.xfail(strict=True, reason=(
     "client (core/client/contexts.py TradeContext.unlock): no warning (Notice or log) before "
@@ -526,17 +538,10 @@ async def test_stray_frames_are_folded(recorder):
 async def test_unlock_over_plaintext_to_a_remote_host_warns(recorder):
     """Defect 8: before an unlock whose password MD5 would cross a network in the clear (TCP
     without RSA, or ws://, to a non-loopback host) the client warns (a Notice at level
-    warning, or a logged warning); such endpoints carry the plaintext_remote marker.
-    The connection is made to 127.0.0.1; only its recorded host says 192.0.2.10 (TEST-NET)."""
+    warning, or a logged warning). The connection is made to 127.0.0.1; only its recorded host says 192.0.2.10 (TEST-NET)."""
     import logging
 
     from opendeck.core.client.contexts import TradeContext
-    from opendeck.core.config import Endpoint
-
-    assert Endpoint(name="r", host="192.0.2.10", port=11111).plaintext_remote
-    assert Endpoint(name="w", host="192.0.2.10", transport="ws").plaintext_remote
-    assert not Endpoint(name="l", host="127.0.0.1", port=11111).plaintext_remote
-    assert not Endpoint(name="k", host="192.0.2.10", port=11111, rsa_key="/k.pem").plaintext_remote
 
     warnings: list[str] = []
 

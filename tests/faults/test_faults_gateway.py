@@ -287,8 +287,9 @@ async def test_idle_ready_connection_is_closed():
 
 
 async def test_connection_cap_refuses_clearly(caplog):
-    """Defect 1: over max_connections the gateway refuses (closes at once, says so in the log
-    with the cap); the held ones keep working and a slot freed is usable again."""
+    """Defect 1: over max_connections the gateway refuses clearly (InitConnect answered
+    retType -1 naming the cap, then closed; said in the log); the held ones keep working and a
+    slot freed is usable again."""
     caplog.set_level(logging.INFO, "opendeck.gateway")
     async with DemoGateway(port=0, push_rate=0, limits=Limits(max_connections=4)) as g:
         held = []
@@ -297,9 +298,17 @@ async def test_connection_cap_refuses_clearly(caplog):
             await c.handshake()
             held.append(c)
         extra = await RawClient.connect(g.port)
+        resp = await extra.call(catalog.INIT_CONNECT, init_connect_c2s())
+        assert resp.retType == -1 and "cap of 4 connections" in resp.retMsg
         assert await extra.closed_by_peer()
         assert g.stats.connections_refused == 1 and len(g.conns) == 4
         assert any("cap" in r.getMessage() and "4" in r.getMessage() for r in caplog.records)
+        from opendeck.core.client.connection import Connection
+        from opendeck.core.errors import LoginRefused
+        conn = Connection(HOST, g.port, auto_reconnect=False, connect_timeout=3.0)
+        with pytest.raises(LoginRefused, match="cap of 4"):  # what our own client shows
+            await conn.open(DEADLINE)
+        await conn.close()
         for c in held:
             assert (await c.call(KA, ka_c2s())).retType == 0
         held.pop().close()
