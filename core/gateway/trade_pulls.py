@@ -119,7 +119,7 @@ def _filter(book: Book, acc_id: int, cond, statuses, *, today: bool, history: bo
             continue
         if today and not book.is_today(o):
             continue
-        if history and not t0 <= o.created <= t1:
+        if history and not _within(o.key, o.created, t0, t1):
             continue
         if cond is not None and cond.HasField("filterMarket") and cond.filterMarket and \
                 o.sec_market != cond.filterMarket:
@@ -128,28 +128,32 @@ def _filter(book: Book, acc_id: int, cond, statuses, *, today: bool, history: bo
     return sorted(out, key=lambda o: o.created)
 
 
-def _range(book: Book, cond) -> tuple[float, float]:
-    now = book.market.now()
-    t0, t1 = now - 90 * 86400, now
+def _range(book: Book, cond) -> tuple[_dt.datetime, _dt.datetime]:
+    """The filter's [begin, end] as naive times, read in each order's own market time (as
+    OpenD shows createTime); the last 90 days when not given."""
+    now = _dt.datetime.fromtimestamp(book.market.now())
+    t0, t1 = now - _dt.timedelta(days=91), now + _dt.timedelta(days=1)
     if cond is not None:
         if cond.beginTime:
-            t0 = _ts(cond.beginTime, t0)
+            t0 = _naive(cond.beginTime)
         if cond.endTime:
-            t1 = _ts(cond.endTime, t1, end=True)
+            t1 = _naive(cond.endTime, end=True)
     return t0, t1
 
 
-def _ts(text: str, default: float, end: bool = False) -> float:
+def _naive(text: str, end: bool = False) -> _dt.datetime:
     text = text.strip()
     for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d"):
         try:
             d = _dt.datetime.strptime(text, fmt)
         except ValueError:
             continue
-        if fmt == "%Y-%m-%d" and end:
-            d = d.replace(hour=23, minute=59, second=59)
-        return d.replace(tzinfo=_dt.timezone(_dt.timedelta(hours=8))).timestamp()
+        return d.replace(hour=23, minute=59, second=59) if fmt == "%Y-%m-%d" and end else d
     raise Reject(f"time {text!r} is not YYYY-MM-DD[ HH:MM:SS]")
+
+
+def _within(key, ts: float, t0: _dt.datetime, t1: _dt.datetime) -> bool:
+    return t0 <= local_time(key[0], ts).replace(tzinfo=None) <= t1
 
 
 @handles(catalog.TRD_GET_ORDER_LIST)
@@ -185,7 +189,7 @@ def _fills(book: Book, acc_id: int, cond, *, today: bool):
                 continue
             if today and not book.is_today(o, f.created):
                 continue
-            if not today and not t0 <= f.created <= t1:
+            if not today and not _within(o.key, f.created, t0, t1):
                 continue
             out.append(f)
     return sorted(out, key=lambda f: f.created)

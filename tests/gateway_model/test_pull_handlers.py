@@ -147,3 +147,19 @@ def test_option_snapshot_greeks_come_from_the_pricing():
     dc, dp = snaps[0].optionExData.delta, snaps[1].optionExData.delta
     assert 0 < dc < 1 and -1 < dp < 0 and dc - dp == pytest.approx(1, abs=0.01)
     assert snaps[0].optionExData.gamma > 0 and snaps[0].optionExData.theta < 0
+
+
+def test_history_filters_read_times_in_each_orders_market():
+    from opendeck.core.pb import Trd_GetHistoryOrderList_pb2
+    gw = gateway()
+    tp.bound(gw)
+    real = 281756478396547001
+    aapl = next(o for o in gw.book.account_orders(real) if o.code == "AAPL")
+    day = aapl.to_pb().createTime[:10]  # US market time, as futu shows it
+
+    def c2s(c):
+        c.header.trdEnv, c.header.accID, c.header.trdMarket = 1, real, 2
+        c.filterConditions.beginTime = day
+        c.filterConditions.endTime = day
+    listed = ask(tp.get_history_order_list, Trd_GetHistoryOrderList_pb2, gw, c2s).orderList
+    assert [o.code for o in listed] == ["AAPL"]
