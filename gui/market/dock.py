@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QSizePolicy,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -91,11 +92,14 @@ def _panel(parent: QWidget, title: str) -> tuple[QWidget, QVBoxLayout, QLabel]:
     return box, lay, _title(title, box)
 
 
-def _title(text_: str, parent: QWidget) -> QLabel:
+def _title(text_: str, parent: QWidget, bold: bool = True) -> QLabel:
+    """A one-line label that may be cut rather than widen the dock (its text changes live)."""
     label = QLabel(text_, parent)
-    font = label.font()
-    font.setBold(True)
-    label.setFont(font)
+    if bold:
+        font = label.font()
+        font.setBold(True)
+        label.setFont(font)
+    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
     return label
 
 
@@ -141,9 +145,9 @@ class MarketDock(QWidget):
         outer.setContentsMargins(4, 4, 4, 4)
         outer.setSpacing(4)
         head = QHBoxLayout()
-        head.addWidget(_title("Watchlist", self))
-        self.summary_label = QLabel("no quote pushes yet: subscribe symbols (basic, orderbook, "
-                                    "ticker) on an endpoint's quote context", self)
+        head.addWidget(QLabel("<b>Watchlist</b>", self))
+        self.summary_label = _title("no quote pushes yet: subscribe symbols (basic, orderbook, "
+                                    "ticker) on an endpoint's quote context", self, bold=False)
         self.summary_label.setObjectName("marketSummary")
         head.addWidget(self.summary_label, 1)
         outer.addLayout(head)
@@ -167,11 +171,12 @@ class MarketDock(QWidget):
         self.lower = lower
         # ladder
         box, lay, self.ladder_title = _panel(lower, "Order book")
-        self.spread_label = QLabel("", box)
+        self.spread_label = _title("", box, bold=False)
+        self.spread_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.spread_label.setObjectName("spread")
         top = QHBoxLayout()
-        top.addWidget(self.ladder_title)
-        top.addWidget(self.spread_label, 1, Qt.AlignmentFlag.AlignRight)
+        top.addWidget(self.ladder_title, 1)
+        top.addWidget(self.spread_label, 1)
         lay.addLayout(top)
         self.ladder_view = _table(self.ladder_model, box, ("Orders", "Bid size", "0,000.000", "0,000.000", "Ask size", "Orders"))
         self.ladder_view.setObjectName("ladder")
@@ -180,10 +185,10 @@ class MarketDock(QWidget):
         self.depth = DepthBarDelegate(self.ladder_model.colors, self.ladder_view)
         self.ladder_view.setItemDelegateForColumn(L_BID_SZ, self.depth)
         self.ladder_view.setItemDelegateForColumn(L_ASK_SZ, self.depth)
-        rows = self.ladder_model.rowCount()
-        self.ladder_view.setMinimumHeight(
-            self.ladder_view.horizontalHeader().sizeHint().height()
-            + rows * self.ladder_view.verticalHeader().defaultSectionSize() + 4)
+        # all sections stretch, so never a horizontal scroll bar: with both bars "as needed",
+        # a squeezed ladder (a tabbed dock, a small window) made them toggle each other and
+        # the header re-laid itself out forever (tests/gui/test_market_views.py)
+        self.ladder_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         lay.addWidget(self.ladder_view, 1)
         # tape
         tbox, tl, self.tape_title = _panel(lower, "Ticker tape")

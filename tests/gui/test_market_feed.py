@@ -177,3 +177,19 @@ def test_json_push_bodies_decode_too():
     feed = MarketFeed()
     feed.ingest([RowMaker().row(catalog.QOT_UPDATE_BASIC_QOT, body, "HK.00700", fmt=FMT_JSON)])
     assert feed.get("HK.00700").last == 5.5
+
+
+def test_a_quote_push_with_several_securities_updates_each(maker):
+    from opendeck.gui.market.synth import quote_body
+
+    cls = catalog.response_type(catalog.QOT_UPDATE_BASIC_QOT)
+    both = cls.FromString(quote_body("HK.00700", 410.0, 400.0))
+    both.s2c.basicQotList.add().CopyFrom(
+        cls.FromString(quote_body("HK.09988", 96.5, 95.0)).s2c.basicQotList[0])
+    # the ring names the first security; the second still gets its row
+    feed = MarketFeed()
+    ch = feed.ingest([maker.row(catalog.QOT_UPDATE_BASIC_QOT, both.SerializeToString(),
+                                "HK.00700")])
+    assert [s.symbol for s in feed.symbols] == ["HK.00700", "HK.09988"]
+    assert feed.get("HK.09988").last == 96.5 and feed.get("HK.00700").last == 410.0
+    assert {("demo", "HK.00700"), ("demo", "HK.09988")} == ch.quotes

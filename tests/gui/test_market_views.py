@@ -327,3 +327,70 @@ def test_poll_reads_the_ring_and_skips_what_is_too_far_behind(qtbot, maker):
     d.poll()
     assert d.last_seq == 26 and d.feed.total == 11 and d.skipped == 15
     assert cell(d.watch_model, 0, W_LAST) == "200.00"
+
+
+_SQUEEZE = """
+import types
+from PySide6.QtCore import QEventLoop, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QPlainTextEdit
+from opendeck.gui.market import MarketDock
+from opendeck.gui.market.synth import RowMaker, ladder
+app = QApplication([])
+m = RowMaker()
+
+
+def run_loop(ms=200):  # a real event loop, as the window's: a layout storm starves its timer
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+for w, h, rows in ((50, 30, False), (0, 0, True), (300, 120, True)):  # smaller than it can be
+    d = MarketDock(types.SimpleNamespace(endpoints={}, pushes=None), view_interval=0)
+    d.resize(w, h)
+    d.show()
+    if rows:
+        d.flush([m.quote("HK.00700", 1, 1), m.book("HK.00700", *ladder(1.0, 0.01))])
+    for _ in range(20):
+        app.processEvents()
+    run_loop()
+    d.close()
+    d.deleteLater()
+for w, h in ((1024, 700), (800, 500), (1280, 800)):  # tabbed with another dock
+    win = QMainWindow()
+    win.setCentralWidget(QPlainTextEdit())
+    log = QDockWidget("Push log", win)
+    log.setWidget(QPlainTextEdit())
+    market = QDockWidget("Watchlist", win)
+    dock = MarketDock(types.SimpleNamespace(endpoints={}, pushes=None), view_interval=0)
+    market.setWidget(dock)
+    win.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, log)
+    win.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, market)
+    win.tabifyDockWidget(log, market)
+    win.resize(w, h)
+    win.show()
+    win.resizeDocks([log], [270], Qt.Orientation.Vertical)
+    for raised in (log, market, log):
+        raised.raise_()
+        dock.flush([m.quote("HK.00700", 1, 1), m.book("HK.00700", *ladder(1.0, 0.01)),
+                    m.ticker("HK.00700", [(1.0, 1, 1, 1)])])
+        run_loop()
+    win.close()
+    win.deleteLater()
+    app.processEvents()
+print("settled")
+"""
+
+
+def test_a_squeezed_dock_settles_instead_of_relaying_out_forever():
+    """Tabbed with the push log in a 1024x700 window, the dock was squeezed below the ladder's
+    minimum height; its scroll bars then toggled each other, the header re-laid itself out
+    forever and processEvents() never returned. In a subprocess, so a relapse fails this test
+    (at the timeout) instead of hanging the suite."""
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    out = subprocess.run([sys.executable, "-c", _SQUEEZE], capture_output=True, text=True,
+                         timeout=120, env=env, check=False)
+    assert out.returncode == 0 and "settled" in out.stdout, out.stderr[-2000:]
