@@ -9,7 +9,11 @@ shared/protocol.md §8 and :meth:`Market.push_response` wraps one in its ``Respo
 
 Only codes of the fixed :mod:`.universe` exist: :meth:`Market.ensure` returns None for any
 other code, so subscriptions and orders naming one are refused (as real OpenD refuses an
-unknown stock) before any table is touched.
+unknown stock); :meth:`Market.spec` checks a code without creating anything. Warrants and
+options are priced from their underlying's walk (:class:`~.pricepath.DerivedPath`), index
+futures and tracker ETFs follow their index's; the order book and broker queue are fixed per
+moment, so a pull agrees with the push of the same tick. Without a seed the walk uses
+:data:`DEFAULT_SEED`, so every run of a day shows the same market.
 
 Nothing here does I/O; the gateway calls :meth:`step` from its one market task.
 """
@@ -178,7 +182,6 @@ class Market(KlineViews):
         now = self.clock.now()
         self.anchor = _dt.datetime.fromtimestamp(now, _dt.timezone.utc).date()
         self.universe = Universe(self.anchor)
-        self.rng = random.Random(self.seed)
         self.instruments: dict[SecKey, Instrument] = {}
         self.steps = 0
         #: keys stepped on every tick even when nobody subscribes (open orders, positions)
