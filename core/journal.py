@@ -56,6 +56,7 @@ CREATE TABLE IF NOT EXISTS events (
 """
 ROW_FIELDS = pushrow.FIELDS
 _ONE = "(" + ",".join("?" * pushrow.WIDTH) + ")"
+PAGE_SIZE = 16384
 _STATEMENT_ROWS = 3000  # 30000 parameters: under SQLite's 32766
 CSV_COLUMNS = ["seq", "time", "endpoint", "context", "proto_id", "name", "security", "summary",
                "size", "error"]
@@ -110,6 +111,8 @@ class Journal:
                     raise JournalUnavailable(
                         f"{self.path} holds a journal of schema {version}, this OpenDeck writes "
                         f"schema {SCHEMA_VERSION}; give a new file")
+                if not tables:  # before the first table: 16 KiB pages insert ~30% faster
+                    db.execute(f"PRAGMA page_size = {PAGE_SIZE}")
                 db.executescript(_SCHEMA)
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 self.first_seq = (db.execute("SELECT MAX(seq) FROM pushes").fetchone()[0] or 0) + 1

@@ -261,7 +261,7 @@ def test_a_really_full_database_is_disk_full(tmp_path: Path):
     """SQLite's own SQLITE_FULL, from a page cap (as a full disk or a small tmpfs gives)."""
     def capped(*a, **k):
         db = sqlite3.connect(*a, **k)
-        db.execute("PRAGMA max_page_count = 40")
+        db.execute("PRAGMA max_page_count = 10")  # 160 KiB of 16 KiB pages
         return db
     j = Journal(tmp_path / "j.sqlite", connect=capped)
     j.add_pushes(rows(2000))
