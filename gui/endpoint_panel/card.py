@@ -52,8 +52,9 @@ if TYPE_CHECKING:
 FIXES = {
     "rsa_key": ("Edit encryption\u2026", ("Open Edit (F2) \u203a Encryption: pick the RSA private key "
                 "file OpenD uses (its rsa_private_key), or choose None if OpenD runs without one.")),
-    "websocket_key": ("Edit WebSocket key\u2026", ("Open Edit (F2) \u203a WebSocket key: enter the key "
-                      "set in OpenD's websocket_auth_key, or pick a key file.")),
+    "websocket_key": ("Enter the key\u2026", ("Enter the key set in OpenD's websocket_key (it is kept "
+                      "in memory or the OS keyring, never in the profile), or name a key file in "
+                      "Edit (F2) \u203a WebSocket key.")),
     "": ("Edit endpoint\u2026", ("Open Edit (F2) and check the endpoint's settings against OpenD's; "
          "OpenDeck will not retry until you connect again.")),
 }
@@ -91,12 +92,18 @@ class ErrorBox(QFrame):
         row.addWidget(self.advice, 1)
         self.fix_btn = QPushButton()
         self.fix_btn.setObjectName("fixButton")
-        self.fix_btn.clicked.connect(lambda: card.panel.edit_requested.emit(card.endpoint_id, self.field))
+        self.fix_btn.clicked.connect(lambda: self._fix(card))
         row.addWidget(self.fix_btn, 0, Qt.AlignmentFlag.AlignTop)
         lay.addLayout(row)
         self.field = ""
         theme.notifier().changed.connect(self._style)
         self._style()
+
+    def _fix(self, card: ContextCard) -> None:
+        if self.field == "websocket_key":  # a refused key: ask for it again, then connect
+            card.ask_key()
+        else:
+            card.panel.edit_requested.emit(card.endpoint_id, self.field)
 
     def show_error(self, error) -> None:
         button, advice, field = fix_for(error)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from opendeck.core import codes
+from opendeck.core import catalog, codes
+from opendeck.core.summary import decode_push
 from opendeck.core.errors import OpenDeckError
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -115,6 +116,11 @@ class TradeCard(ContextCard):
         ex.addLayout(order)
         order2.addStretch(0)
         ex.addLayout(order2)
+        # the confirmation lives under the form: the order id, then its status as pushes arrive
+        self.confirm = Message("orderConfirm")
+        self.confirm.setVisible(False)
+        ex.addWidget(self.confirm)
+        self.order_watch = OrderWatch()
         ex.addStretch(1)
         self.password_dialog: QInputDialog | None = None
         self._acc_sig: tuple = ()
@@ -297,19 +303,34 @@ class TradeCard(ContextCard):
             self.status.show_text(f"price {price_text!r} is not a number", error=True)
             return
         self.order_btn.setEnabled(False)
+        seq0 = self.session.pushes.last_seq  # its pushes may arrive before the reply does
         try:
             res = await ctx.place_order(int(acc), self.order_code.text().strip(),
                                         self.order_side.currentText(), self.order_qty.value(),
                                         price, order_type="NORMAL" if price else "MARKET")
         except OpenDeckError as exc:
-            self.status.show_text(f"order failed: {exc}", error=True)
+            self.show_confirm(f"order not placed: {exc}", error=True)
             return
         finally:
             self.order_btn.setEnabled(True)
-        self.status.show_text(f"order {res['order_id']} placed on {acc}; watch the push log "
-                              "for Trd_UpdateOrder / fills" if ctx.push_acc_ids else
-                              f"order {res['order_id']} placed on {acc}; subscribe pushes to see "
-                              "its updates")
+        self.order_watch.start(res["order_id"], seq0)
+        side, qty, code = self.order_side.currentText(), self.order_qty.value(), self.order_code.text()
+        what = f"{side} {qty:g} {code.strip()}" + (f" @ {price:g}" if price else " at market")
+        self.order_watch.what = what_text = f"{what} on {acc}"
+        self.show_confirm(f"order {res['order_id']} placed: {what_text}"
+                          + ("; waiting for its status\u2026" if ctx.push_acc_ids else
+                             "; subscribe pushes to see its status"))
+        self.refresh_order()  # pushes that came before the reply
+
+    def show_confirm(self, text: str, error: bool = False) -> None:
+        self.confirm.show_text(text, error)
+        self.confirm.setVisible(bool(text))
+
+    def refresh_order(self) -> None:
+        """1 Hz: the placed order's latest Trd_UpdateOrder push, if any arrived."""
+        update = self.order_watch.poll(self.session.pushes, self.endpoint_id, self.key)
+        if update is not None:
+            self.show_confirm(update, error="fail" in update.lower() or "cancel" in update.lower())
 
     def on_ready(self) -> None:
         h = self.handle
@@ -325,7 +346,47 @@ class TradeCard(ContextCard):
 
     def tick(self) -> None:
         super().tick()
+        self.refresh_order()
         self.refresh_accounts_table()
         self.refresh_status()
 
 
+class OrderWatch:
+    """Follows one placed order through the ring's Trd_UpdateOrder pushes (Qt-free; polled at
+    1 Hz, and only while an order is watched)."""
+
+    def __init__(self) -> None:
+        self.order_id: int | None = None
+        self.seq = 0
+        self.status = ""
+        self.what = ""  # "BUY 100 HK.00700 @ 320 on <account>"
+
+    def start(self, order_id: int, seq: int) -> None:
+        self.order_id, self.seq, self.status = int(order_id), seq, ""
+
+    def poll(self, pushes, endpoint_id: str, context: str) -> str | None:
+        """A new line for the confirmation, or None when nothing changed."""
+        if self.order_id is None:
+            return None
+        rows = pushes.rows_since(self.seq)
+        if not rows:
+            return None
+        self.seq = rows[-1][0]
+        line = None
+        for r in rows:
+            if r[4] != catalog.TRD_UPDATE_ORDER or r[2] != endpoint_id or r[3] != context:
+                continue
+            try:
+                order = decode_push(r[4], r[5], r[7], labels=False).get("order", {})
+            except OpenDeckError:
+                continue
+            if int(order.get("orderID", 0) or 0) != self.order_id:
+                continue
+            status = codes.ORDER_STATUS.get(int(order.get("orderStatus", 0) or 0), "?")
+            filled = float(order.get("fillQty", 0) or 0)
+            line = (f"order {self.order_id}: {status}" + (f", filled {filled:g}" if filled else "")
+                    + (f" at {float(order['fillAvgPrice']):g}" if filled and order.get("fillAvgPrice") else "")
+                    + (f" \u2014 {order['lastErrMsg']}" if order.get("lastErrMsg") else "")
+                    + (f" ({self.what})" if self.what else ""))
+            self.status = status
+        return line

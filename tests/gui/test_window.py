@@ -256,9 +256,17 @@ async def test_trade_unlock_push_subscription_and_order(window, qtbot):
     await wait_until(lambda: card.order_btn.isEnabled(), 3, "the order form")
     card.order_price.setText("320")
     click(qtbot, card.order_btn)
-    await wait_until(lambda: "placed" in card.status.text(), 5, "the order", lambda: card.status.text())
+    # the confirmation is next to the form: the id, then the status its pushes report
+    await wait_until(lambda: card.order_watch.order_id is not None
+                     and f"order {card.order_watch.order_id}" in card.confirm.text(), 5, "the order",
+                     lambda: card.confirm.text())
+    order_id = card.order_watch.order_id
+    assert card.confirm.isVisible() and "HK.00700" in card.confirm.text()
     await wait_until(lambda: any(r.name.startswith("Trd_UpdateOrder")
                                  for r in window.session.pushes.since(before)), 5, "order pushes")
+    await wait_until(lambda: (card.tick(), card.order_watch.status)[1], 5, "the order's status",
+                     lambda: card.confirm.text())
+    assert card.confirm.text().startswith(f"order {order_id}: {card.order_watch.status}")
     click(qtbot, card.lock_btn)
     await wait_until(lambda: not card.handle.ctx.unlocked, 5, "lock")
 
