@@ -232,20 +232,29 @@ class Session:
 
     def _resume_reading(self) -> None:
         journal = self.journal
-        if not self._reading_paused or journal is None or journal.behind:
+        if not self._reading_paused or (journal is not None and journal.behind):
             return
         self._reading_paused = False
         for h in self.handles.values():
             h.conn.set_reading_paused(False)
-        self._emit(JournalStatus(lag_rows=journal.lag, reading_paused=False,
-                                 error=str(journal.error or "")), journal=False)
-        if journal.error is not None and not self._journal_error_told:
+        self._emit(JournalStatus(lag_rows=journal.lag if journal else 0, reading_paused=False,
+                                 error=str(journal.error or "") if journal else ""), journal=False)
+        if journal is not None and journal.error is not None and not self._journal_error_told:
             self._journal_failed(journal)
 
     def _journal_failed(self, journal: Journal) -> None:
         self._journal_error_told = True
         self._emit(JournalStatus(lag_rows=journal.lag, error=str(journal.error),
                                  unsaved=journal.unsaved), journal=False)
+
+    def replace_journal(self, journal: Journal | None) -> Journal | None:
+        """Write from now on into ``journal`` (rotation by size); returns the old one, which the
+        caller closes (it commits what it holds)."""
+        old, self.journal = self.journal, journal
+        self._journal_error_told = False
+        if self._reading_paused and (journal is None or not journal.behind):
+            self._resume_reading()
+        return old
 
     @property
     def reading_paused(self) -> bool:
@@ -371,12 +380,12 @@ class Session:
             conn: Connection = WsConnection(gw.host, gw.websocket_port, key=gw.websocket_key,
                                             heartbeat_interval=ep.heartbeat_interval, **common)
         elif not ep.demo and ep.is_websocket:
-            key = self.keys.get(ep.id) or ep.read_websocket_key() or None
-            if key is None:
+            ws_key = self.keys.get(ep.id) or ep.read_websocket_key() or None
+            if ws_key is None:
                 raise NeedsKey(f"{ep.name}: OpenD's WebSocket port needs its key; enter it (it is "
                                "kept in memory, or in the OS keyring if you ask), or set a key file "
                                "in the endpoint (Edit, F2)", endpoint_id=ep.id)
-            conn = WsConnection(host, port, tls=ep.transport is Transport.WSS, key=key,
+            conn = WsConnection(host, port, tls=ep.transport is Transport.WSS, key=ws_key,
                                 ca_cert=ep.ca_cert or None, tls_verify=ep.tls_verify,
                                 heartbeat_interval=ep.heartbeat_interval, **common)
         else:

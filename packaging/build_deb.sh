@@ -137,6 +137,12 @@ for s in $ICON_SIZES; do
     install -D -m644 "$src" "$DEBROOT/usr/share/icons/hicolor/${s}x${s}/apps/opendeck.png"
 done
 install -D -m644 "$REPO/resources/icons/opendeck.svg" "$DEBROOT/usr/share/icons/hicolor/scalable/apps/opendeck.svg"
+# opendeck monitor: the systemd unit (installed, not enabled) and the Prometheus / Grafana examples
+install -D -m644 "$REPO/packaging/monitoring/opendeck-monitor.service" \
+    "$DEBROOT/lib/systemd/system/opendeck-monitor.service"
+install -D -m644 -t "$DEBROOT/usr/share/doc/opendeck/monitoring" \
+    "$REPO"/packaging/monitoring/{prometheus.yml,alerts.yml,alerts_test.yml,grafana-dashboard.json} \
+    "$REPO/docs/monitoring.md"
 
 # copyright: the app's licence plus the Python distributions the bundle carries (from metadata).
 "$PY" - "$BUNDLE/_internal" "$BUILD/work/opendeck/PYZ-00.toc" > "$DEBROOT/usr/share/doc/opendeck/copyright" <<'PYEOF'
@@ -194,7 +200,7 @@ EOF
 chmod 755 "$DEBROOT/DEBIAN/postinst" "$DEBROOT/DEBIAN/postrm"
 find "$DEBROOT" -type d -exec chmod 755 {} +
 chmod -R go-w "$DEBROOT"
-(cd "$DEBROOT" && find opt usr -type f -print0 | sort -z | xargs -0 md5sum > DEBIAN/md5sums)
+(cd "$DEBROOT" && find opt usr lib -type f -print0 | sort -z | xargs -0 md5sum > DEBIAN/md5sums)
 chmod 644 "$DEBROOT/DEBIAN/md5sums"
 
 INSTALLED_KB=$(du -sk --exclude=DEBIAN "$DEBROOT" | cut -f1)

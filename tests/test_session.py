@@ -179,6 +179,7 @@ async def test_websocket_endpoints_connect_with_the_key_from_memory(session: Ses
         h = await session.open(ep.id, "quote")
         info = await h.wait_ready(10)
         assert info.transport is Transport.WS and h.address.startswith("ws://")
+        assert session.handle(ep.id, "quote") is h  # filed under its context, not under the key
         await h.ctx.subscribe("HK.00700", "basic")
         ev = Events(session)
         await ev.wait_for(lambda: any(r.context == "quote" and r.endpoint == ep.id

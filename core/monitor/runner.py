@@ -265,12 +265,8 @@ class Monitor:
             self.log.line("error", "journal", f"cannot start the next journal file: {exc}; "
                           f"going on in {old.path.name} without rotation")
             return
-        replace = getattr(self.session, "replace_journal", None)
-        if replace is not None:
-            replace(new)
-        else:  # until the session has replace_journal(): it reads .journal at every batch
-            self.session.journal = new
         old.set_resume_callback(None)
+        self.session.replace_journal(new)
         self.journal_paths.append(path)
         self.log.line("info", "journal", f"{old.path.name} reached {size / 2**20:.1f} MiB; "
                       f"journalling into {path.name}", path=str(path))
