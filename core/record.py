@@ -22,7 +22,6 @@ import argparse
 import asyncio
 import os
 import resource
-import signal
 import sys
 import time
 from pathlib import Path
@@ -31,6 +30,7 @@ from . import codes, pushrow
 from .errors import ConfigError, JournalError, OpenDeckError
 from .events import ConnState, StateChanged
 from .journal import Journal, JournalUnavailable
+from .stopsignals import install_stop_signals
 
 TICK = 0.05  # how often the main task looks at the counters (no timer per push)
 _SIZE_UNITS = {"": 1, "K": 1024, "M": 1024 ** 2, "G": 1024 ** 3, "T": 1024 ** 4}
@@ -209,11 +209,7 @@ async def run(args: argparse.Namespace) -> int:
     old_interval = sys.getswitchinterval()
     sys.setswitchinterval(min(old_interval, 0.001))
     stop = asyncio.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, stop.set)
-        except (NotImplementedError, RuntimeError):
-            pass
+    undo_signals = install_stop_signals(stop)
     conn = make_connection(target, args, rec, auto_reconnect=False,
                            connect_timeout=min(args.timeout, 20.0), request_timeout=args.timeout,
                            client=ClientInfo(client_id=args.client_id or "OpenDeckRecord"))
@@ -237,11 +233,8 @@ async def run(args: argparse.Namespace) -> int:
             status = await _record(args, rec, stop, loop, started)
     finally:
         await conn.close()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            try:
-                loop.remove_signal_handler(sig)
-            except (NotImplementedError, RuntimeError):
-                pass
+        for undo in undo_signals:
+            undo()
         closing = rec.closing + [rec.journal]
         await asyncio.to_thread(lambda: [j.close() for j in closing])
         sys.setswitchinterval(old_interval)

@@ -13,12 +13,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as _dt
-import signal
 import ssl
 import sys
 
 from ..cipher import RsaCipher
 from ..errors import ConfigError
+from ..stopsignals import install_stop_signals
 from . import replay as rp
 from .limits import DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, Limits
 from .server import DemoGateway
@@ -158,19 +158,7 @@ async def run(args: argparse.Namespace) -> int:
                      websocket_ssl=tls, limits=limits)
     # signal handlers first: a script that stops us the moment it reads the line gets 0
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    restore: list = []
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, stop.set)
-            restore.append(lambda s=sig: loop.remove_signal_handler(s))
-        except (NotImplementedError, RuntimeError, ValueError):
-            # Windows, or not the main thread: fall back to a plain handler if we can.
-            try:
-                old = signal.signal(sig, lambda *_: loop.call_soon_threadsafe(stop.set))
-                restore.append(lambda s=sig, o=old: signal.signal(s, o))
-            except (ValueError, OSError):
-                pass
+    restore = install_stop_signals(stop)
     try:
         await gw.start()
     except OSError as exc:

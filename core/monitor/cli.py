@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import errno
-import signal
 import sys
 import time
 from pathlib import Path
@@ -28,6 +27,7 @@ from ..connopts import add_connection_options, parse_target, websocket_key
 from ..errors import ConfigError, OpenDeckError
 from ..events import ContextKind, Transport
 from ..record import parse_size
+from ..stopsignals import install_stop_signals
 from .httpd import MetricsServer
 from .logline import FORMATS, LogWriter
 from .metrics import MonitorMetrics
@@ -149,22 +149,6 @@ def _check_options(args: argparse.Namespace) -> None:
         codes.parse_subtypes(args.subtypes)
 
 
-def _install_signals(stop: asyncio.Event) -> list:
-    loop = asyncio.get_running_loop()
-    undo: list = []
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, stop.set)
-            undo.append(lambda s=sig: loop.remove_signal_handler(s))
-        except (NotImplementedError, RuntimeError, ValueError):
-            try:  # Windows, or not the main thread
-                old = signal.signal(sig, lambda *_: loop.call_soon_threadsafe(stop.set))
-                undo.append(lambda s=sig, o=old: signal.signal(s, o))
-            except (ValueError, OSError):
-                pass
-    return undo
-
-
 async def run(args: argparse.Namespace, *, stop: asyncio.Event | None = None) -> int:
     """Run until SIGINT / SIGTERM (or ``stop`` is set); see the module doc for exit codes."""
     from ..session import Session  # the one core the window uses
@@ -202,7 +186,7 @@ async def run(args: argparse.Namespace, *, stop: asyncio.Event | None = None) ->
     server = MetricsServer(metrics.render, mon.health, before_scrape=mon.sample,
                            after_scrape=metrics.scraped)
     stop = stop or asyncio.Event()
-    undo = _install_signals(stop)
+    undo = install_stop_signals(stop)
     try:
         try:
             await server.start(args.metrics_host, args.metrics_port)
