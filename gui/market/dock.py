@@ -12,10 +12,11 @@ sampled from the feed's counters about once a second.
 
 from __future__ import annotations
 
+import struct
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
+from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -72,7 +73,7 @@ def _table(model, parent: QWidget, widths: tuple[str, ...] = (),
     vh = view.verticalHeader()
     vh.setVisible(False)
     vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-    vh.setDefaultSectionSize(view.fontMetrics().height() + 6)
+    vh.setDefaultSectionSize(view.fontMetrics().height() + 4)
     hh = view.horizontalHeader()
     hh.setHighlightSections(False)
     hh.setStretchLastSection(stretch_last)
@@ -144,13 +145,13 @@ class MarketDock(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(4, 4, 4, 4)
         outer.setSpacing(4)
-        head = QHBoxLayout()
-        head.addWidget(QLabel("<b>Watchlist</b>", self))
-        self.summary_label = _title("no quote pushes yet: subscribe symbols (basic, orderbook, "
-                                    "ticker) on an endpoint's quote context", self, bold=False)
-        self.summary_label.setObjectName("marketSummary")
-        head.addWidget(self.summary_label, 1)
-        outer.addLayout(head)
+        # shown until the first quote push: what to do to fill the view (then the room is
+        # the table's; the totals live above the per-proto rates)
+        self.hint_label = QLabel("No quote pushes yet: subscribe symbols (basic, orderbook, "
+                                 "ticker) on an endpoint's quote context.", self)
+        self.hint_label.setObjectName("marketHint")
+        self.hint_label.setWordWrap(True)
+        outer.addWidget(self.hint_label)
 
         self.splitter = QSplitter(Qt.Orientation.Vertical, self)
         self.splitter.setChildrenCollapsible(False)
@@ -198,8 +199,15 @@ class MarketDock(QWidget):
         self.tape_view.setObjectName("tape")
         tl.addWidget(self.tape_view, 1)
         # rates
-        rbox, rl, self.rates_title = _panel(lower, "Push rate by proto")
-        rl.addWidget(self.rates_title)
+        rbox, rl, self.rates_title = _panel(lower, "Push rates")
+        self.summary_label = _title("", rbox, bold=False)
+        self.summary_label.setObjectName("marketSummary")
+        self.summary_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.rates_title.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        rtop = QHBoxLayout()
+        rtop.addWidget(self.rates_title)
+        rtop.addWidget(self.summary_label, 1)
+        rl.addLayout(rtop)
         self.rates_view = _table(self.rates_model, rbox, ("Order book", "00,000", "000.0K"))
         self.rates_view.setObjectName("protoRates")
         rl.addWidget(self.rates_view, 1)
@@ -304,9 +312,12 @@ class MarketDock(QWidget):
         n = len(feed.symbols)
         eps = len({st.endpoint for st in feed.symbols})
         where = f" on {eps} endpoints" if eps > 1 else ""
-        self.summary_label.setText(f"{n} symbol{'s' if n != 1 else ''}{where} \u00b7 "
-                                   f"{text.rate(feed.total_rate)} pushes/s \u00b7 "
-                                   f"{text.compact(feed.total)} received")
+        self.hint_label.setVisible(n == 0)
+        self.summary_label.setText(f"{text.rate(feed.total_rate)}/s \u00b7 "
+                                   f"{text.compact(feed.total)} \u00b7 "
+                                   f"{n} symbol{'s' if n != 1 else ''}{where}")
+        self.summary_label.setToolTip(f"{text.rate(feed.total_rate)} pushes/s now, "
+                                      f"{feed.total:,} received, {n} symbols{where}")
 
     # ---------------------------------------------------------------------------- selection
     def select(self, symbol: str, endpoint: str | None = None) -> bool:
@@ -357,6 +368,28 @@ class MarketDock(QWidget):
                                       f"mid {text.price(st.mid, d + 1)}")
         else:
             self.spread_label.setText("no order book yet (subscribe orderbook)")
+
+    # ---------------------------------------------------------------------------- layout state
+    _STATE_MAGIC = b"ODMK1"
+
+    def save_state(self) -> bytes:
+        """The splitter positions, for the window's settings (``restore_state`` reads it)."""
+        a = bytes(self.splitter.saveState().data())
+        b = bytes(self.lower.saveState().data())
+        return self._STATE_MAGIC + struct.pack("<I", len(a)) + a + b
+
+    def restore_state(self, data: bytes | None) -> bool:
+        """Put the splitters back; False (and nothing changed) for anything not ours."""
+        data = bytes(data or b"")
+        m = len(self._STATE_MAGIC)
+        if not data.startswith(self._STATE_MAGIC) or len(data) < m + 4:
+            return False
+        (n,) = struct.unpack_from("<I", data, m)
+        a, b = data[m + 4:m + 4 + n], data[m + 4 + n:]
+        if len(a) != n:
+            return False
+        return bool(self.splitter.restoreState(QByteArray(a))) and \
+            bool(self.lower.restoreState(QByteArray(b)))
 
     # ---------------------------------------------------------------------------- names
     def _endpoint_name(self, endpoint_id: str) -> str:

@@ -253,7 +253,8 @@ def test_rates_model_per_proto(dock, maker, qtmodeltester):
     got = {cell(m, r, 0): (cell(m, r, 1), cell(m, r, 2)) for r in range(m.rowCount())}
     assert got == {"Quote": ("3.0", "10"), "Notify": ("0", "1")}
     assert cell(m, 0, 0, Qt.ItemDataRole.ToolTipRole) == "Qot_UpdateBasicQot (proto 3005)"
-    assert "1 symbol \u00b7 3.0 pushes/s \u00b7 11 received" == dock.summary_label.text()
+    assert dock.summary_label.text() == "3.0/s \u00b7 11 \u00b7 1 symbol"
+    assert dock.hint_label.isHidden()
     qtmodeltester.check(m)
 
 
@@ -281,6 +282,20 @@ def test_models_stand_alone_under_the_model_tester(qtmodeltester, maker):
     assert ladder_m.set_state(st, 3) is False  # the same book again: nothing to tell the view
     ladder_m.set_state(None)
     assert cell(ladder_m, 0, L_BID) == ""
+
+
+def test_splitter_positions_round_trip(dock, qtbot, session):
+    dock.splitter.setSizes([500, 250])
+    dock.lower.setSizes([600, 400, 200])
+    saved = dock.save_state()
+    other = MarketDock(session, view_interval=0)
+    qtbot.addWidget(other)
+    other.resize(dock.size())
+    other.show()
+    assert other.restore_state(saved)
+    assert other.splitter.sizes() == dock.splitter.sizes()
+    assert other.lower.sizes() == dock.lower.sizes()
+    assert not other.restore_state(b"something else") and not other.restore_state(None)
 
 
 def test_theme_switch_repaints_with_dark_colors(dock, maker, qtbot):
