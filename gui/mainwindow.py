@@ -60,6 +60,8 @@ class MainWindow(EndpointActions, QMainWindow):
         self.notifier = DropNotifier(self, enabled=_truthy(settings.value("notifyDrops", True)),
                                      demo=_truthy(settings.value("notifyDemo", False)))
         self.book = StateBook(session)
+        folded = settings.value("foldedCards", []) or []
+        self.folds: dict[str, bool] = {k: True for k in ([folded] if isinstance(folded, str) else folded)}
         self.panels: dict[str, EndpointPanel] = {}
         self._dialogs: list[Any] = []
         self._shutdown_task: asyncio.Task | None = None
@@ -229,6 +231,7 @@ class MainWindow(EndpointActions, QMainWindow):
         s.setValue("logHeartbeats", self.connlog.heartbeats.isChecked())
         s.setValue("rateChart", self.pushlog.rate_button.isChecked())
         s.setValue("notifyDrops", self.notifier.enabled)
+        s.setValue("foldedCards", sorted(self.folds))
         s.sync()
 
     def reset_layout(self) -> None:
@@ -266,7 +269,7 @@ class MainWindow(EndpointActions, QMainWindow):
     def panel_for(self, endpoint_id: str) -> EndpointPanel:
         panel = self.panels.get(endpoint_id)
         if panel is None:
-            panel = EndpointPanel(self.session, self.book, endpoint_id)
+            panel = EndpointPanel(self.session, self.book, endpoint_id, folds=self.folds)
             panel.edit_requested.connect(self._edit_field)
             panel.profile_changed.connect(lambda _id: self.save_profiles())
             self.panels[endpoint_id] = panel

@@ -10,9 +10,10 @@ from typing import Any
 
 import qasync
 from opendeck.core.events import ContextStatus, mask
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QEvent, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetrics, QGuiApplication, QPainter
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QSizePolicy, QToolButton, QWidget
+from PySide6.QtWidgets import (QAbstractScrollArea, QApplication, QFrame, QHBoxLayout, QLabel,
+                               QLineEdit, QSizePolicy, QToolButton, QWidget)
 
 from . import errors, theme
 
@@ -254,10 +255,25 @@ class RttChart(QFrame):
         self.curve = self.plot.plot([], [], symbol="o", symbolSize=4)
         self.plot.setMinimumHeight(80)
         layout.addWidget(self.plot)
+        # the wheel scrolls the page; it reaches the chart only once the chart has focus
+        self.plot.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.plot.viewport().installEventFilter(self)
+        self.wheel_passed = 0
         self._sig: tuple = ()
         self.points = 0
         theme.notifier().changed.connect(self._restyle)
         self._restyle()
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.Type.Wheel and not self.plot.hasFocus():
+            area = self.parentWidget()
+            while area is not None and not isinstance(area, QAbstractScrollArea):
+                area = area.parentWidget()
+            if area is not None:
+                self.wheel_passed += 1
+                QApplication.sendEvent(area.verticalScrollBar(), event)
+                return True
+        return super().eventFilter(obj, event)
 
     def _restyle(self, *_: Any) -> None:
         c = theme.colors()

@@ -39,6 +39,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from opendeck.core.session import ContextHandle
+
 from .. import theme
 from ..keyprompt import KeyDialog
 from ..widgets import (RttChart, SecretField, StatePill, async_slot, fmt_ago, fmt_clock, fmt_ms,
@@ -47,6 +49,8 @@ from .ui import DASH, Message, bold, compact_form, section, value_label
 
 if TYPE_CHECKING:
     from .panel import EndpointPanel
+
+_HANDLE_HAS_SENT = hasattr(ContextHandle, "last_beat_sent")
 
 #: what to change for a failure retrying cannot fix, by ``PermanentHandshakeError.field``
 FIXES = {
@@ -219,7 +223,8 @@ class ContextCard(QFrame):
         hb.addWidget(section("Heartbeats"))
         hform = compact_form()
         self.hb: dict[str, QLabel] = {}
-        for field, label in (("sent", "Last sent / ack"), ("rtt", "RTT last / avg"),
+        sent_label = "Last sent / ack" if _HANDLE_HAS_SENT else "Last answered"
+        for field, label in (("sent", sent_label), ("rtt", "RTT last / avg"),
                              ("missed", "Missed beats"), ("received", "Last received"),
                              ("pushes", "Pushes")):
             self.hb[field] = value_label(f"hb_{field}")
@@ -244,6 +249,9 @@ class ContextCard(QFrame):
         outer.addWidget(self.body)
         self._last_state: tuple = ()
         self._hs_at: float | None = None
+        folded = panel.folds.get(self.fold_key)
+        if folded:
+            self.fold.setChecked(False)  # as the user left it (window.ini, cards/folded)
         self.refresh_state()
 
     def set_columns(self, n: int) -> None:
@@ -282,8 +290,13 @@ class ContextCard(QFrame):
         inner = max(self.head_layout.minimumSize().width(), self.body_grid.minimumSize().width())
         return inner + m.left() + m.right() + 2 * self.frameWidth()
 
+    @property
+    def fold_key(self) -> str:
+        return f"{self.endpoint_id}/{self.key}"
+
     def _folded(self, expanded: bool) -> None:
         self.fold.setArrowType(Qt.ArrowType.DownArrow if expanded else Qt.ArrowType.RightArrow)
+        self.panel.set_folded(self.fold_key, not expanded)
         self.refresh_state()
 
     # -------------------------------------------------------------- data access
@@ -393,7 +406,9 @@ class ContextCard(QFrame):
         if h is not None and self.chart is None:
             self.chart = RttChart()
             self.chart_box.layout().addWidget(self.chart)
-        self.body.setVisible(h is not None and self.fold.isChecked())
+        # a context stopped before it ever connected has nothing to show but the error box
+        self.body.setVisible(h is not None and self.fold.isChecked()
+                             and not (permanent is not None and h.handshake is None))
         self.fold.setEnabled(h is not None)
         self.update_controls(st is ConnState.READY)
 
@@ -449,8 +464,9 @@ class ContextCard(QFrame):
             return
         self.refresh_handshake()
         rtts = h.rtts
-        self.hb["sent"].setText(f"{fmt_clock(getattr(h, 'last_beat_sent', None), ms=False)} / "
-                                f"{fmt_clock(h.last_beat_ack, ms=False)}")
+        sent = getattr(h, "last_beat_sent", None)  # not every core build has it
+        self.hb["sent"].setText(f"{fmt_clock(sent, ms=False)} / {fmt_clock(h.last_beat_ack, ms=False)}"
+                                if sent is not None else fmt_clock(h.last_beat_ack, ms=False))
         if rtts:
             last = rtts[-1][1]
             recent = [r for _t, r in list(rtts)[-60:]]

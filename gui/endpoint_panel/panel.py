@@ -27,8 +27,11 @@ class EndpointPanel(QWidget):
     edit_requested = Signal(str, str)  # endpoint id, field to open (a card's Fix button)
     profile_changed = Signal(str)  # endpoint id: its saved state changed (save the profiles)
 
-    def __init__(self, session, book: StateBook, endpoint_id: str, parent=None) -> None:
+    def __init__(self, session, book: StateBook, endpoint_id: str, parent=None, *,
+                 folds: dict[str, bool] | None = None) -> None:
         super().__init__(parent)
+        #: "endpoint/context" -> folded; shared with the window, which saves it in window.ini
+        self.folds: dict[str, bool] = folds if folds is not None else {}
         self.session = session
         self.book = book
         self.endpoint_id = endpoint_id
@@ -162,6 +165,12 @@ class EndpointPanel(QWidget):
         self._mark_global()
 
     # ------------------------------------------------------------------ saved state
+    def set_folded(self, key: str, folded: bool) -> None:
+        if folded:
+            self.folds[key] = True
+        else:
+            self.folds.pop(key, None)
+
     def remember_connected(self, key: str, connected: bool) -> None:
         """The user connected / disconnected a context: it is (not) connected at next launch."""
         ep = self.endpoint

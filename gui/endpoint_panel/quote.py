@@ -4,19 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QGridLayout, QHBoxLayout, QHeaderView,
+                               QLineEdit, QMenu, QPushButton, QTableWidget, QTableWidgetItem,
+                               QToolButton)
+
 from opendeck.core import codes
 from opendeck.core.errors import OpenDeckError
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QCheckBox,
-    QGridLayout,
-    QHBoxLayout,
-    QHeaderView,
-    QLineEdit,
-    QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
-)
 
 from ..widgets import async_slot, spawn
 from .card import ContextCard
@@ -25,7 +20,16 @@ from .ui import Message, section
 if TYPE_CHECKING:
     from .panel import EndpointPanel
 
-QUOTE_SUBTYPES = ["basic", "ticker", "orderbook", "kl_1m", "rt", "broker"]
+#: every sub type the wire has, in two groups: the quote feeds as boxes, the K-lines in a menu
+QUOTE_SUBTYPES = [n for n in codes.SUBTYPE_NAMES.values() if not n.startswith("kl_")]
+KLINE_SUBTYPES = [n for n in codes.SUBTYPE_NAMES.values() if n.startswith("kl_")]
+_PERIODS = {"day": 1440, "week": 10080, "month": 43200, "quarter": 129600, "year": 525600}
+
+
+def _kline_order(name: str) -> int:
+    """kl_1m, kl_3m, ... kl_240m, kl_day, kl_week, ... kl_year."""
+    p = name.removeprefix("kl_")
+    return _PERIODS.get(p) or int(p.rstrip("m") or 0)
 DEFAULT_SUBTYPES = {"basic", "ticker", "orderbook"}
 
 
@@ -59,6 +63,21 @@ class QuoteCard(ContextCard):
             cb.setChecked(name in DEFAULT_SUBTYPES)
             self.subtype_boxes[name] = cb
             grid.addWidget(cb, i // 3, i % 3)
+        self.kline_button = QToolButton()
+        self.kline_button.setObjectName("klineSubtypes")
+        self.kline_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.kline_button.setToolTip("K-line sub types (one per period)")
+        menu = QMenu(self.kline_button)
+        self.kline_actions: dict[str, QAction] = {}
+        for name in sorted(KLINE_SUBTYPES, key=_kline_order):
+            act = menu.addAction(name)
+            act.setCheckable(True)
+            act.setObjectName(f"sub_{name}")
+            act.toggled.connect(lambda _on: self._kline_label())
+            self.kline_actions[name] = act
+        self.kline_button.setMenu(menu)
+        self._kline_label()
+        grid.addWidget(self.kline_button, 2, 0, 1, 3, Qt.AlignmentFlag.AlignLeft)
         ex.addLayout(grid)
         buttons = QHBoxLayout()
         buttons.setSpacing(4)
@@ -95,7 +114,12 @@ class QuoteCard(ContextCard):
         self.refresh_state()
 
     def selected_subtypes(self) -> list[str]:
-        return [n for n, cb in self.subtype_boxes.items() if cb.isChecked()]
+        return ([n for n, cb in self.subtype_boxes.items() if cb.isChecked()]
+                + [n for n, a in self.kline_actions.items() if a.isChecked()])
+
+    def _kline_label(self) -> None:
+        on = [n.removeprefix("kl_") for n, a in self.kline_actions.items() if a.isChecked()]
+        self.kline_button.setText("K-lines: " + (", ".join(on) if on else "none") + " \u25be")
 
     def _pick_selected(self) -> None:
         rows = sorted({i.row() for i in self.subs.selectedItems()})

@@ -152,3 +152,54 @@ async def test_observer_failures_and_folded_errors_reach_the_connection_log(wind
     window._on_event(ErrorRaised(endpoint="demo", error_type="ChecksumError", text="3 bad pushes",
                                  count=3))
     assert any("3 bad pushes (x3)" in x for x in window.connlog.visible_lines())
+
+
+async def test_folded_cards_are_remembered_and_the_wheel_scrolls_the_page(window, qtbot, settings,
+                                                                          tmp_path, wait_until):
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    from opendeck.gui.mainwindow import MainWindow
+
+    panel = window.panel_for("demo")
+    qtbot.mouseClick(panel.cards[ContextKind.QUOTE].connect_btn, LEFT)
+    card = panel.cards[ContextKind.QUOTE]
+    await wait_until(lambda: card.chart is not None, 10, "the RTT chart")
+    # the wheel over the chart moves the page, not the chart (until the chart is clicked)
+    window.resize(1024, 700)
+    panel.scroll.widget().setMinimumHeight(3000)  # room to scroll at any window size
+    bar = panel.scroll.verticalScrollBar()
+    await wait_until(lambda: bar.maximum() > 0, 5, "a scrollable page")
+    bar.setValue(0)
+    vp = card.chart.plot.viewport()
+    ev = QWheelEvent(QPointF(10, 10), QPointF(vp.mapToGlobal(QPoint(10, 10))), QPoint(0, 0),
+                     QPoint(0, -120), Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+                     Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(vp, ev)
+    assert card.chart.wheel_passed == 1 and bar.value() > 0
+    # fold the quote card: a new window on the same settings shows it folded
+    card.fold.setChecked(False)
+    assert card.body.isHidden()
+    window.save_layout()
+    w2 = MainWindow(window.session, profiles_path=tmp_path / "e2.toml", settings=settings)
+    qtbot.addWidget(w2)
+    card2 = w2.panel_for("demo").cards[ContextKind.QUOTE]
+    assert not card2.fold.isChecked() and card2.body.isHidden()
+    card2.fold.setChecked(True)
+    assert "demo/quote" not in w2.folds
+    w2.shut_down = True  # the session belongs to the fixture's window
+    w2.close()
+
+
+async def test_every_sub_type_is_offered_grouped(window):
+    from opendeck.core import codes
+
+    card = window.panel_for("demo").cards[ContextKind.QUOTE]
+    offered = set(card.subtype_boxes) | set(card.kline_actions)
+    assert offered == set(codes.SUBTYPE_NAMES.values()) and len(offered) == 21
+    assert all(n.startswith("kl_") for n in card.kline_actions)
+    card.kline_actions["kl_5m"].setChecked(True)
+    card.kline_actions["kl_day"].setChecked(True)
+    assert "5m" in card.kline_button.text() and "day" in card.kline_button.text()
+    assert {"kl_5m", "kl_day"} <= set(card.selected_subtypes())
