@@ -182,6 +182,10 @@ async def run_once(args) -> dict:
     win, dock, what = build_window(session, args.window, args.cap)
     win.resize(1400, 900)
     win.show()
+    if args.watchlist:  # the watchlist, ladder and tape open during the blast (issue 12)
+        if not hasattr(win, "show_watchlist") or not win.show_watchlist():
+            raise RuntimeError("--watchlist needs the main window with its Watchlist view")
+        what += " +watchlist"
 
     qt_gaps, aio_gaps = GapRecorder(), GapRecorder()
     ticker = QTimer()
@@ -207,7 +211,7 @@ async def run_once(args) -> dict:
         freeze_now()
 
     handle = await session.open("flood", "quote")
-    await handle.conn.wait_ready(10)
+    await handle.wait_ready(10)
     await handle.ctx.subscribe(["HK.00700", "US.AAPL"], ["basic"], first_push=False)
     await asyncio.sleep(0.3)  # let the window settle before measuring
     if args.freeze == "ready":
@@ -445,6 +449,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--gc", choices=("gui-thread", "automatic"), default="gui-thread",
                     help="garbage collection from a GUI-thread timer as the app does "
                          "(default), or Python's automatic collection")
+    ap.add_argument("--watchlist", action="store_true",
+                    help="raise the Watchlist tab (watchlist + ladder + tape) during the blast")
     ap.add_argument("--once", action="store_true", help="one run in this process")
     ap.add_argument("--json", action="store_true", help="print the result(s) as JSON")
     ap.add_argument("--profile", metavar="FILE", help="cProfile the blast phase into FILE (--once)")
@@ -463,6 +469,8 @@ def main(argv: list[str] | None = None) -> int:
         cmd = [sys.executable, __file__, "--once", "--json", "--rate", str(args.rate),
                "--seconds", str(args.seconds), "--step", str(args.step), "--cap", str(args.cap),
                "--window", args.window, "--freeze", args.freeze, "--gc", args.gc]
+        if args.watchlist:
+            cmd.append("--watchlist")
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
         line = next((x for x in reversed(out.stdout.splitlines()) if x.startswith("{")), None)
         if line is None:

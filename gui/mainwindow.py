@@ -153,6 +153,15 @@ class MainWindow(EndpointActions, QMainWindow):
         dock.visibilityChanged.connect(self._market_shown)
         return dock
 
+    def show_watchlist(self) -> bool:
+        """Raise the Watchlist tab (building its view now); False if there is none."""
+        if self.market_dock is None:
+            return False
+        self.market_dock.show()
+        self.market_dock.raise_()
+        self._market_shown(True)
+        return self.market is not None
+
     def _market_shown(self, visible: bool) -> None:
         if not visible or self.market is not None or self.shut_down:
             return

@@ -64,9 +64,8 @@ async def shoot(out: Path, dark: bool, size: tuple[int, int], view: str) -> None
     await session.open(eps[3].id, "quote")
     await window.autostart("demo", codes="HK.00700, US.AAPL, HK.09988",
                            subtypes=["basic", "ticker", "orderbook"])
-    if view == "watchlist" and window.market_dock is not None:
-        window.market_dock.show()
-        window.market_dock.raise_()
+    if view == "watchlist":
+        window.show_watchlist()
     await asyncio.sleep(6)  # let heartbeats and pushes accumulate for the picture
     if view == "error":
         window.select(eps[3].id)

@@ -203,3 +203,12 @@ async def test_every_sub_type_is_offered_grouped(window):
     card.kline_actions["kl_day"].setChecked(True)
     assert "5m" in card.kline_button.text() and "day" in card.kline_button.text()
     assert {"kl_5m", "kl_day"} <= set(card.selected_subtypes())
+
+
+async def test_the_watchlist_follows_the_ring_on_the_push_log_timer(window, wait_until):
+    assert window.market is None  # not built until its tab is first shown
+    assert window.show_watchlist() and window.market is not None
+    assert window._flush_market in window.pushlog.flush_hooks
+    await window.autostart("demo", codes="HK.00700", subtypes=["basic", "orderbook"])
+    await wait_until(lambda: any(st.symbol == "HK.00700" for st in window.market.feed.symbols), 10,
+                     "the subscribed symbol in the watchlist")
