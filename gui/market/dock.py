@@ -205,6 +205,7 @@ class MarketDock(QWidget):
         self.summary_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.rates_title.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         rtop = QHBoxLayout()
+        rtop.setSpacing(8)
         rtop.addWidget(self.rates_title)
         rtop.addWidget(self.summary_label, 1)
         rl.addLayout(rtop)
@@ -314,10 +315,10 @@ class MarketDock(QWidget):
         where = f" on {eps} endpoints" if eps > 1 else ""
         self.hint_label.setVisible(n == 0)
         self.summary_label.setText(f"{text.rate(feed.total_rate)}/s \u00b7 "
-                                   f"{text.compact(feed.total)} \u00b7 "
-                                   f"{n} symbol{'s' if n != 1 else ''}{where}")
+                                   f"{text.compact(feed.total)} in all")
+        plural = "s" if n != 1 else ""
         self.summary_label.setToolTip(f"{text.rate(feed.total_rate)} pushes/s now, "
-                                      f"{feed.total:,} received, {n} symbols{where}")
+                                      f"{feed.total:,} received, {n} symbol{plural}{where}")
 
     # ---------------------------------------------------------------------------- selection
     def select(self, symbol: str, endpoint: str | None = None) -> bool:

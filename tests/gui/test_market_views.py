@@ -253,7 +253,8 @@ def test_rates_model_per_proto(dock, maker, qtmodeltester):
     got = {cell(m, r, 0): (cell(m, r, 1), cell(m, r, 2)) for r in range(m.rowCount())}
     assert got == {"Quote": ("3.0", "10"), "Notify": ("0", "1")}
     assert cell(m, 0, 0, Qt.ItemDataRole.ToolTipRole) == "Qot_UpdateBasicQot (proto 3005)"
-    assert dock.summary_label.text() == "3.0/s \u00b7 11 \u00b7 1 symbol"
+    assert dock.summary_label.text() == "3.0/s \u00b7 11 in all"
+    assert dock.summary_label.toolTip() == "3.0 pushes/s now, 11 received, 1 symbol"
     assert dock.hint_label.isHidden()
     qtmodeltester.check(m)
 
