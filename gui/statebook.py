@@ -8,6 +8,8 @@ The statuses come from the core (:meth:`Session.context_status`, :meth:`Session.
 
 from __future__ import annotations
 
+import math
+
 from opendeck.core.errors import is_permanent
 from opendeck.core.events import ConnState, ContextKind, ContextStatus
 
@@ -63,7 +65,7 @@ class StateBook:
         if status is S.RECONNECTING:
             left = self._countdown(endpoint_id, key)
             if left is not None:
-                text = f"reconnecting {left:.0f} s"
+                text = f"reconnecting {math.ceil(left)} s"
             return status, text, self.reason(endpoint_id, key) or "reconnecting"
         if status is S.ERROR:
             return status, text, self.reason(endpoint_id, key) or "failed"
@@ -86,7 +88,7 @@ class StateBook:
         if status is S.RECONNECTING:
             left = self._countdown(endpoint_id)
             if left is not None:
-                text = f"reconnecting {left:.0f} s"
+                text = f"reconnecting {math.ceil(left)} s"
         return status, text, tip
 
     def endpoint_reason(self, endpoint_id: str) -> str:
