@@ -35,9 +35,15 @@ def describe(ep: Endpoint) -> str:
     """One line under the name: where it connects and what it opens."""
     short = {"quote": "quote", "trade-sec": "sec trade", "trade-future": "fut trade"}
     ctx = ", ".join(short.get(c, c) for c in ep.contexts) or "no contexts"
-    where = "built-in demo gateway" if ep.demo else f"{ep.host}:{ep.port}"
-    enc = " \u00b7 RSA" if ep.rsa_key else ""
-    return f"{where}{enc} \u00b7 {ctx}"
+    if ep.demo:
+        where = "built-in demo gateway" + (" (WebSocket)" if ep.is_websocket else "")
+    elif ep.is_websocket:
+        where = f"{ep.transport}://{ep.host}:{ep.port}"
+    else:
+        where = f"{ep.host}:{ep.port}"
+    enc = " \u00b7 RSA" if ep.rsa_key and not ep.is_websocket else ""
+    clear = " \u00b7 \u26a0 clear text" if ep.plaintext_remote else ""
+    return f"{where}{enc}{clear} \u00b7 {ctx}"
 
 
 class EndpointListModel(QAbstractListModel):

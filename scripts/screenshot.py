@@ -10,7 +10,8 @@ demo gateway started here with an RSA key while the endpoint has none (the error
 retrying cannot fix), "Paper box" is never connected.
 
 Views: ``endpoint`` the demo endpoint with its cards and the push log; ``error`` the Locked box
-with its error box; ``watchlist`` the demo endpoint with the Watchlist tab raised.
+with its error box; ``watchlist`` the demo endpoint with the Watchlist tab raised;
+``websocket`` an endpoint on a demo gateway's WebSocket port (the key given as if typed).
 """
 
 from __future__ import annotations
@@ -45,13 +46,20 @@ async def shoot(out: Path, dark: bool, size: tuple[int, int], view: str) -> None
     tmp = Path(tempfile.mkdtemp(prefix="opendeck-shot-"))
     locked_gw = DemoGateway(port=0, rsa=RsaCipher.from_pem(RSA.generate(1024).export_key(pkcs=1)))
     await locked_gw.start()
+    ws_gw = DemoGateway(port=0, websocket_port=0, websocket_key="demo-ws-key", keepalive_interval=2,
+                        push_rate=4)
+    await ws_gw.start()
     eps = [demo_endpoint(),
            Endpoint(name="Local OpenD", port=closed_port(), contexts=["quote", "trade-sec"]),
            Endpoint(name="Old box", port=closed_port(), auto_reconnect=False),
            Endpoint(name="Locked box", port=locked_gw.port, contexts=["quote"]),
            Endpoint(name="Paper box", host="127.0.0.2", port=11112,
-                    contexts=["quote", "trade-sec", "trade-future"])]
+                    contexts=["quote", "trade-sec", "trade-future"]),
+           Endpoint(name="JS gateway (WebSocket)", host="127.0.0.1", port=ws_gw.websocket_port,
+                    transport="ws", heartbeat_interval=2, contexts=["quote", "trade-sec"])]
     session = Session(eps, journal_path=tmp / "j.sqlite", demo_keepalive=2, demo_push_rate=4)
+    session.keys.use_keyring = False
+    session.keys.put(eps[5].id, "demo-ws-key")  # as if typed at the prompt
     os.environ["OPENDECK_THEME"] = "dark" if dark else "light"
     theme.apply(QApplication.instance())
     window = MainWindow(session, profiles_path=tmp / "endpoints.toml",
@@ -66,16 +74,20 @@ async def shoot(out: Path, dark: bool, size: tuple[int, int], view: str) -> None
                            subtypes=["basic", "ticker", "orderbook"])
     if view == "watchlist":
         window.show_watchlist()
+    if view == "websocket":
+        await window.autostart(eps[5].id, codes="HK.00700, US.AAPL", subtypes=["basic", "ticker"])
+        window.select(eps[5].id)
     await asyncio.sleep(6)  # let heartbeats and pushes accumulate for the picture
     if view == "error":
         window.select(eps[3].id)
     view_ = window.pushlog.view
-    view_.selectRow(window.pushlog.model.rowCount() - 2)
+    view_.selectRow(window.pushlog.model.rowCount() - (1 if view == "websocket" else 2))
     window.tick()
     await asyncio.sleep(0.5)
     window.grab().save(str(out))
     await window.shutdown()
     await locked_gw.stop()
+    await ws_gw.stop()
 
 
 def main() -> int:
@@ -83,7 +95,8 @@ def main() -> int:
     ap.add_argument("out", type=Path)
     ap.add_argument("--dark", action="store_true")
     ap.add_argument("--size", default="1280x800", help="window size, WxH")
-    ap.add_argument("--view", choices=("endpoint", "error", "watchlist"), default="endpoint")
+    ap.add_argument("--view", choices=("endpoint", "error", "watchlist", "websocket"),
+                    default="endpoint")
     args = ap.parse_args()
     w, h = (int(x) for x in args.size.lower().split("x"))
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

@@ -24,6 +24,7 @@ from opendeck.core.events import (
     HandshakeDone,
     Heartbeat,
     StateChanged,
+    Transport,
 )
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
@@ -205,7 +206,8 @@ class ContextCard(QFrame):
         hs.addWidget(section("Handshake"))
         form = compact_form()
         self.hs: dict[str, QLabel] = {}
-        for field, label in (("server_ver", "Server version"), ("login_user_id", "Login user id"),
+        for field, label in (("transport", "Transport"), ("server_ver", "Server version"),
+                             ("login_user_id", "Login user id"),
                              ("conn_id", "Connection id"), ("keepalive", "Keepalive"),
                              ("encryption", "Encryption"), ("user_attribution", "User attribution"),
                              ("timing", "Connect / handshake")):
@@ -214,6 +216,7 @@ class ContextCard(QFrame):
         self.aes = SecretField()
         self.aes.setObjectName("aesKey")
         form.addRow("AES key:", self.aes)
+        self._hs_form = form
         hs.addLayout(form)
         hs.addStretch(1)
 
@@ -440,14 +443,24 @@ class ContextCard(QFrame):
         if info.at == self._hs_at:
             return
         self._hs_at = info.at
-        self.hs["server_ver"].setText(str(info.server_ver))
+        tcp = info.transport is Transport.TCP
+        self.hs["transport"].setText(
+            "TCP (InitConnect)" if tcp else
+            f"WebSocket{' over TLS' if info.transport is Transport.WSS else ''} (InitWebSocket, "
+            f"server time {fmt_clock(info.server_time, ms=False) if info.server_time else DASH})")
+        self.hs["server_ver"].setText(str(info.server_ver) if info.server_ver else
+                                      "not told (InitWebSocket has no version)")
         self.hs["login_user_id"].setText(str(info.login_user_id))
         self.hs["conn_id"].setText(str(info.conn_id))
-        self.hs["keepalive"].setText(f"{info.keepalive_interval} s (beat every "
-                                     f"{max(0.2, info.keepalive_interval * 0.8):g} s)")
-        self.hs["encryption"].setText({"none": "none (plain)", "aes-cbc": "AES-CBC (RSA handshake)",
-                                       "aes-ecb": "AES-ECB (RSA handshake)"}.get(info.encryption,
-                                                                                 info.encryption))
+        self.hs["keepalive"].setText(
+            f"{info.keepalive_interval} s (KeepAlive every {info.keepalive_interval / 2:g} s)" if tcp
+            else f"WebSocket ping every {info.keepalive_interval} s")
+        self.hs["keepalive"].setToolTip(info.keepalive_note)
+        self._hs_form.setRowVisible(self.aes, tcp)  # WebSocket has no AES key: TLS or nothing
+        self.hs["encryption"].setText(
+            {"none": "none (plain)", "aes-cbc": "AES-CBC (RSA handshake)",
+             "aes-ecb": "AES-ECB (RSA handshake)"}.get(info.encryption, info.encryption)
+            if info.encryption != "tls" else f"{info.tls_version or 'TLS'} \u00b7 {info.peer_subject}")
         self.hs["user_attribution"].setText(
             f"{codes.USER_ATTRIBUTION.get(info.user_attribution, '?')} ({info.user_attribution})")
         self.hs["timing"].setText(f"{info.connect_ms:.1f} ms / {info.handshake_ms:.1f} ms")

@@ -219,7 +219,12 @@ class TradeCard(ContextCard):
         dlg.setObjectName("passwordDialog")
         dlg.setWindowTitle("Unlock trading")
         ep = self.session.endpoints.get(self.endpoint_id)
-        dlg.setLabelText(f"Trade password for {ep.name if ep else 'this endpoint'}:")
+        text = f"Trade password for {ep.name if ep else 'this endpoint'}:"
+        if ep is not None and ep.plaintext_remote:
+            text = (f"\u26a0 {ep.host} is another machine and this connection is not encrypted: the "
+                    "password's MD5 would cross the network in the clear. Cancel and use an RSA key "
+                    "(TCP) or wss:// (Edit, F2) unless you trust that network.\n\n" + text)
+        dlg.setLabelText(text)
         dlg.setTextEchoMode(QLineEdit.EchoMode.Password)
         dlg.setInputMode(QInputDialog.InputMode.TextInput)
         dlg.textValueSelected.connect(self._password_given)
