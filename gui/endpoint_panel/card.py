@@ -6,6 +6,9 @@ the :class:`~opendeck.core.session.ContextHandle`'s public properties by the win
 A context the core stopped for good (``ConnState.FAILED`` with a permanent error: retrying cannot
 fix it) shows an error box with the reason, the fix in OpenDeck's terms and a button that opens
 the endpoint's settings at the field to change.
+
+(A few lines past ~500: the handshake block says each transport in its own words, TCP's
+InitConnect and AES against WebSocket's InitWebSocket, TLS and pings, and belongs with the card.)
 """
 
 from __future__ import annotations
@@ -178,6 +181,7 @@ class ContextCard(QFrame):
         head.addWidget(self.disconnect_btn)
         outer.addLayout(head)
         self.message = Message("cardMessage")
+        self.key_dialog: KeyDialog | None = None  # the WebSocket key prompt while it is open
         self.message.setVisible(False)
         self._reason_shown = ""
         outer.addWidget(self.message)
