@@ -62,6 +62,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="for connecting, the handshake and each request")
     p.add_argument("--progress", action="store_true",
                    help="a progress line every second even when stderr is not a terminal")
+    p.add_argument("--stats", action="store_true",
+                   help="one more line at the end: peak RSS, commits, pauses, catch-up time")
 
 
 def parse_size(text: str) -> int:
@@ -313,7 +315,6 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m opendeck.core.record`` (until cli.py registers ``opendeck record``)."""
     p = argparse.ArgumentParser(prog="opendeck record", description=__doc__.split("\n\n")[0])
     add_arguments(p)
-    p.add_argument("--stats", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     try:
         return asyncio.run(run(args))
