@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import time
 import traceback
 from collections import deque
@@ -43,6 +44,7 @@ from ..events import (
     HandshakeDone,
     HandshakeInfo,
     Heartbeat,
+    Notice,
     ObserverFailed,
     StateChanged,
     mask,
@@ -50,9 +52,11 @@ from ..events import (
 from . import protocol as P
 from .policy import Backoff, ErrorFolder, IllegalTransition
 from .protocol import ClientInfo, ClientProtocol, check_reply, next_serial
+from ..config import is_loopback
 from .tcp import TcpSteps, open_tcp
 
 log = logging.getLogger("opendeck.connection")
+_DIGITS = re.compile(r"\d+")
 
 State = ConnState  # the name the rest of the code and the tests grew up with
 __all__ = ["ClientInfo", "Connection", "ConnectionListener", "HandshakeInfo", "NullListener",
@@ -188,6 +192,16 @@ class Connection:
     @property
     def address(self) -> str:
         return f"{self.host}:{self.port}"
+
+    @property
+    def plaintext_remote(self) -> bool:
+        """An unlock's password MD5 would cross a network in the clear (no RSA, another host)."""
+        return self.rsa is None and not is_loopback(self.host)
+
+    def warn(self, text: str) -> None:
+        """A warning for the user: logged, and a Notice event for the views."""
+        log.warning("%s: %s", self.label, text)
+        self._tell(Notice(endpoint=self.endpoint, context=self.context, text=text, level="warning"))
 
     @property
     def pending_requests(self) -> list[tuple[int, int]]:
@@ -427,8 +441,9 @@ class Connection:
                                   error_type=type(exc).__name__, text=str(exc), traceback=tb))
 
     def _report(self, error: OpenDeckError) -> None:
-        """An error event; identical ones within a second are folded into one count."""
-        key = (type(error).__name__, str(error))
+        """An error event; the same error (up to its numbers: serials, ports) within a second
+        is folded into one count."""
+        key = (type(error).__name__, _DIGITS.sub("#", str(error)))
         if self._folder.offer(key, time.monotonic()):
             self._tell(ErrorRaised.of(error, endpoint=self.endpoint, context=self.context))
         elif self._folder.first_fold(key) and self._loop is not None:
@@ -438,7 +453,8 @@ class Connection:
         count = self._folder.take(key)
         if count:
             self._tell(ErrorRaised(endpoint=self.endpoint, context=self.context, error_type=key[0],
-                                   text=key[1], count=count, permanent=permanent))
+                                   text=f"{count} more like: {key[1]}", count=count,
+                                   permanent=permanent))
 
     def _fail_waiters(self, error: OpenDeckError) -> None:
         for fut in self._ready_waiters:

@@ -216,6 +216,10 @@ class TradeContext(BaseContext):
         if not password:
             raise ConfigError("the trade password is empty; type the password you unlock "
                               "trading with in the Futu / moomoo app")
+        if self.conn.plaintext_remote:
+            self.conn.warn(f"unlocking over an unencrypted connection to {self.conn.host}: the "
+                           "password's MD5 crosses the network in the clear; use OpenD's RSA key "
+                           "(TCP) or wss:// for a remote gateway")
         md5 = password_md5(password)
         await self._send_unlock(True, md5)
         self._pwd_md5 = md5

@@ -49,6 +49,10 @@ S = ConnState
 _serials = itertools.count(int(time.time() % 10000) + 1)
 
 
+#: unanswered KeepAlives whose late replies are still recognised as such
+LATE_BEATS_KEPT = 16
+
+
 def next_serial() -> int:
     return next(_serials) & 0xFFFFFFFF
 
@@ -180,6 +184,7 @@ class ClientProtocol:
         self._events: list[Any] = []
         self.ever_ready = False
         self.handshake_timeout = 10.0
+        self.wall_clock = time.time  # only for KeepAlive's informational time field
 
     # ---------------------------------------------------------------- state
     @property
@@ -331,10 +336,13 @@ class ClientProtocol:
     def send_keepalive(self, beat_id: int, now: float) -> None:
         """TCP heartbeat: a KeepAlive request whose reply answers ``beat_id``."""
         mod = catalog.module(catalog.KEEP_ALIVE)
-        assert self.liveness is not None
-        key = self._request(catalog.KEEP_ALIVE, mod.C2S(time=int(time.time())), now,
-                            self.liveness.period * self.missed_beats_limit, self.client.request_format)
+        # no reply deadline: Liveness accounts for a missing reply, and a late one is still
+        # matched (a sign of life, no RTT), never an "unexpected KeepAlive" error
+        key = self._request(catalog.KEEP_ALIVE, mod.C2S(time=int(self.wall_clock())), now, None,
+                            self.client.request_format)
         self._beat_keys[key] = beat_id
+        while len(self._beat_keys) > LATE_BEATS_KEPT:  # bounded: the oldest unanswered go
+            del self._beat_keys[next(iter(self._beat_keys))]
 
     def request_ping(self, beat_id: int) -> None:
         self._events.append(SendPing(beat_id))

@@ -18,7 +18,6 @@ The key never leaves memory: only its MD5 goes on the wire (in the clear over ws
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import ssl
 import struct
 import time
@@ -37,7 +36,10 @@ from .. import catalog, wsframe
 from ..channel import Packet
 from ..errors import ConnectionLost, HandshakeError, KeyRefused, OpenDeckError, RequestError, TransportError
 from ..events import HandshakeInfo, Transport
+from ..config import is_loopback as _is_loopback
 from .connection import Connection, _Stream
+
+is_loopback = _is_loopback  # one definition, in core/config.py
 
 #: the cap on one WebSocket message (header included): a 100 MB message is refused
 MAX_MESSAGE = wsframe.DEFAULT_MAX_MESSAGE
@@ -138,15 +140,6 @@ class WsSteps:
         return float(self.heartbeat_interval_s)
 
 
-def is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def tls_context(ca_cert: str | None, verify: bool = True) -> ssl.SSLContext:
     ctx = ssl.create_default_context()
     if ca_cert:
@@ -182,7 +175,7 @@ class WsConnection(Connection):
     @property
     def plaintext_remote(self) -> bool:
         """The key's MD5 (and an unlock's password MD5) would cross a network in the clear."""
-        return not self.tls and not is_loopback(self.host)
+        return not self.tls and not _is_loopback(self.host)
 
     async def _open_stream(self) -> _Stream:
         loop = self._loop

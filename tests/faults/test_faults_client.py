@@ -457,11 +457,6 @@ async def test_pushes_keep_a_slow_gateway_alive(recorder):
 
 
 @pytest.mark.asyncio
-@pytest.mark.xfail(strict=True, reason=(
-    "client (core/client/protocol.py send_keepalive/_timed_out): a KeepAlive's reply key is "
-    "dropped after period x missed_limit (1.5 s at interval 1), so every late reply becomes an "
-    "'unexpected KeepAlive ... matches no request' ProtocolError event, one per beat, with a "
-    "different text each (never folded); late replies should count as late answers"))
 async def test_late_keepalive_replies_are_not_errors(recorder):
     """Defect 6/7: KeepAlive replies that come late (2.5 s, the gateway is slow, pushes keep
     flowing) are matched as late answers, not reported as one error event per beat."""
@@ -530,10 +525,6 @@ async def test_backoff_grows_live(recorder):
 
 
 @pytest.mark.asyncio
-@pytest.mark.xfail(strict=True, reason=(
-    "client (core/client/connection.py _report): errors are folded only when type AND text are "
-    "identical; 1,000 stray replies differ by serial in the text, so they become 1,000 "
-    "ErrorRaised events (no fold by kind, no rate limit)"))
 async def test_stray_frames_are_folded(recorder):
     """Defect 7: 1,000 stray replies (no request waits for them) in one read become a few
     folded error events carrying a count, not 1,000 events; the connection stays READY."""
@@ -567,10 +558,6 @@ def test_plaintext_remote_endpoints_are_marked():
 
 
 @pytest.mark.asyncio
-@pytest.mark.xfail(strict=True, reason=(
-    "client (core/client/contexts.py TradeContext.unlock): no warning (Notice or log) before "
-    "sending the unlock's password MD5 in plaintext to a non-loopback host; only the "
-    "Endpoint.plaintext_remote marker exists"))
 async def test_unlock_over_plaintext_to_a_remote_host_warns(recorder):
     """Defect 8: before an unlock whose password MD5 would cross a network in the clear (TCP
     without RSA, or ws://, to a non-loopback host) the client warns (a Notice at level
