@@ -119,8 +119,13 @@ async def _read_loop(gw: DemoGateway, c: ClientState, reader: asyncio.StreamRead
         try:
             packets = c.channel.receive(data)
         except ProtocolError as exc:
+            # the requests that came intact before the fault in this read are answered first
             log.info("connection %s: %s; closing it", c.peer, exc)
             gw.counters.bad_packets += 1
+            before = getattr(exc, "packets", [])
+            if before:
+                await gw.handle_packets(c, before)
+            await c.link.drain()
             return
         if not await gw.handle_packets(c, packets):
             return

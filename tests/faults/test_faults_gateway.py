@@ -126,10 +126,6 @@ async def test_garbage_closes_the_stream(gw):
     await assert_gateway_serves(gw)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "gateway (core/gateway/tcpport.py _read_loop): when a read ends in a stream-fatal frame, "
-    "Channel.receive raises with the packets decoded before it on exc.packets; the read loop "
-    "logs and closes without dispatching them, so intact requests of that read go unanswered"))
 async def test_requests_before_garbage_in_one_read_are_answered(gw):
     """Nothing lost: three intact KeepAlives followed by garbage in the same write are each
     answered before the gateway closes the connection for the garbage."""
