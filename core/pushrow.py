@@ -25,6 +25,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from . import catalog, codes
+from google.protobuf.message import DecodeError
+
 from .wire import FMT_PROTOBUF
 
 #: schema version of a row (and of the journal table, ``PRAGMA user_version``)
@@ -36,8 +38,10 @@ WIDTH = len(FIELDS)
 
 Row = tuple  # (int, float, str, str, int, int, int, bytes, str, str)
 
-# Field-number paths from a Response to its Qot_Common.Security (s2c is field 4 everywhere;
-# a path element is the LEN field to enter; repeated fields: the first element).
+# Projections: tiny protobuf messages that declare only the path from a push's Response to
+# its Qot_Common.Security, built once in a private descriptor pool. Parsing a body with one
+# of them is protobuf's own parser (upb, in C) skipping everything else; no field is walked
+# by hand. (path elements: the field number to enter; repeated fields: the first element)
 _SEC_PATHS: dict[int, tuple[int, ...]] = {
     catalog.QOT_UPDATE_BASIC_QOT: (4, 1, 1),  # s2c.basicQotList[0].security
     catalog.QOT_UPDATE_TICKER: (4, 1),
@@ -46,83 +50,63 @@ _SEC_PATHS: dict[int, tuple[int, ...]] = {
     catalog.QOT_UPDATE_RT: (4, 1),
     catalog.QOT_UPDATE_BROKER: (4, 1),
 }
+_REPEATED = {(catalog.QOT_UPDATE_BASIC_QOT, 1)}  # (proto id, depth) of a repeated step
 _NO_SECURITY = frozenset({catalog.NOTIFY})
-_sec_cache: dict[bytes, str] = {}
 _prefix_cache: dict[bytes, str] = {}
 _PREFIX = 32
 _SEC_CACHE_MAX = 65536
 
 
-def _varint(b: bytes, pos: int) -> tuple[int, int]:
-    shift = result = 0
-    while True:
-        c = b[pos]
-        pos += 1
-        result |= (c & 0x7F) << shift
-        if c < 0x80:
-            return result, pos
-        shift += 7
-        if shift > 63:
-            raise ValueError("varint too long")
+def _build_projections() -> dict[int, Any]:
+    from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+
+    fd = descriptor_pb2.FileDescriptorProto(name="opendeck_push_projection.proto",
+                                            package="opendeck.projection", syntax="proto2")
+    sec = fd.message_type.add(name="Security")
+    sec.field.add(name="market", number=1, type=descriptor_pb2.FieldDescriptorProto.TYPE_INT32,
+                  label=descriptor_pb2.FieldDescriptorProto.LABEL_OPTIONAL)
+    sec.field.add(name="code", number=2, type=descriptor_pb2.FieldDescriptorProto.TYPE_STRING,
+                  label=descriptor_pb2.FieldDescriptorProto.LABEL_OPTIONAL)
+    for pid, path in _SEC_PATHS.items():
+        inner = ".opendeck.projection.Security"
+        for depth in range(len(path) - 1, -1, -1):  # innermost step first
+            name = f"P{pid}_{depth}"
+            msg = fd.message_type.add(name=name)
+            label = (descriptor_pb2.FieldDescriptorProto.LABEL_REPEATED if (pid, depth) in _REPEATED
+                     else descriptor_pb2.FieldDescriptorProto.LABEL_OPTIONAL)
+            msg.field.add(name="f", number=path[depth], label=label, type_name=inner,
+                          type=descriptor_pb2.FieldDescriptorProto.TYPE_MESSAGE)
+            inner = f".opendeck.projection.{name}"
+    pool = descriptor_pool.DescriptorPool()
+    pool.Add(fd)
+    return {pid: message_factory.GetMessageClass(
+        pool.FindMessageTypeByName(f"opendeck.projection.P{pid}_0")) for pid in _SEC_PATHS}
 
 
-def _enter(b: bytes, pos: int, end: int, want: int) -> tuple[int, int]:
-    """(start, stop) of the first LEN field number ``want`` in b[pos:end]; (-1, -1) if none."""
-    while pos < end:
-        tag = b[pos]
-        if tag < 0x80:
-            pos += 1
+_PROJECTIONS = _build_projections()
+
+
+def _walk(proto_id: int, body: bytes):
+    """The Security sub-message of a quote push (parsed by protobuf), or None."""
+    node = _PROJECTIONS[proto_id].FromString(body)
+    for depth in range(len(_SEC_PATHS[proto_id])):
+        if (proto_id, depth) in _REPEATED:
+            if not node.f:
+                return None
+            node = node.f[0]
         else:
-            tag, pos = _varint(b, pos)
-        wt = tag & 7
-        if wt == 2:
-            if b[pos] < 0x80:
-                n = b[pos]
-                pos += 1
-            else:
-                n, pos = _varint(b, pos)
-            if tag >> 3 == want:
-                return (pos, pos + n) if pos + n <= end else (-1, -1)
-            pos += n
-        elif wt == 0:
-            while b[pos] >= 0x80:
-                pos += 1
-            pos += 1
-        elif wt == 1:
-            pos += 8
-        elif wt == 5:
-            pos += 4
-        else:
-            return -1, -1
-    return -1, -1
-
-
-def _format_security(raw: bytes) -> str:
-    market = 0
-    code = ""
-    pos, end = 0, len(raw)
-    while pos < end:
-        tag, pos = _varint(raw, pos)
-        if tag == 0x08:
-            market, pos = _varint(raw, pos)
-            if market >= 1 << 63:
-                market -= 1 << 64
-        elif tag == 0x12:
-            n, pos = _varint(raw, pos)
-            code = raw[pos:pos + n].decode("utf-8", "replace")
-            pos += n
-        else:  # not a Security as we know it: let the slow path decide
-            raise ValueError("unexpected field in Security")
-    return codes.format_code(market, code)
+            if not node.HasField("f"):
+                return None
+            node = node.f
+    return node
 
 
 def security_of(proto_id: int, fmt: int, body: bytes) -> str:
     """``"HK.00700"``-style code of the security a push is about, or ``""``; never raises.
 
-    Two caches: by the first :data:`_PREFIX` bytes of the body when the Security sub-message
-    ends inside them (the usual case: it is the first field of s2c, or of its first element),
-    so most pushes cost one slice and one dict look-up; else by the Security bytes found by
-    walking the wire format."""
+    A cache by the first :data:`_PREFIX` bytes of the body (the Security is the first field of
+    s2c, or of its first element, so those bytes name it): most pushes cost one slice and one
+    dict look-up; the others one parse of a projection message."""
     path = _SEC_PATHS.get(proto_id)
     if path is not None and fmt == FMT_PROTOBUF:
         key = body[:_PREFIX]
@@ -130,24 +114,18 @@ def security_of(proto_id: int, fmt: int, body: bytes) -> str:
         if sec is not None:
             return sec
         try:
-            a, b = 0, len(body)
-            for want in path:
-                a, b = _enter(body, a, b, want)
-                if a < 0:
-                    return ""
-            raw = body[a:b]
-            sec = _sec_cache.get(raw)
-            if sec is None:
-                sec = _format_security(raw)
-                if len(_sec_cache) >= _SEC_CACHE_MAX:
-                    _sec_cache.clear()
-                _sec_cache[raw] = sec
-            if b <= _PREFIX:
-                if len(_prefix_cache) >= _SEC_CACHE_MAX:
-                    _prefix_cache.clear()
+            node = _walk(proto_id, body)
+            if node is None:
+                return ""
+            sec = codes.format_code(node.market, node.code)
+            if len(_prefix_cache) >= _SEC_CACHE_MAX:
+                _prefix_cache.clear()
+            raw = node.SerializeToString()  # a miss: rare once a code has been seen
+            at = body.find(raw)
+            if 0 <= at and at + len(raw) <= _PREFIX:  # the prefix holds the whole path to it
                 _prefix_cache[key] = sec
             return sec
-        except (IndexError, ValueError):
+        except DecodeError:
             pass
     if proto_id in _NO_SECURITY or catalog.response_type(proto_id) is None:
         return ""
