@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from opendeck.core.enums import enum_name
 from opendeck.core import catalog, codes
 from opendeck.core.summary import decode_push
 from opendeck.core.errors import OpenDeckError
@@ -165,7 +166,7 @@ class TradeCard(ContextCard):
             mk = ", ".join(codes.TRD_MARKET_NAMES.get(int(m), str(m))
                            for m in a.get("trdMarketAuthList", []))
             self.accounts.setItem(row, 2, QTableWidgetItem(mk))
-            kind = {1: "cash", 2: "margin"}.get(int(a.get("accType", 0)), "?")
+            kind = enum_name("TrdAccType", int(a.get("accType", 0))).lower()
             firm = codes.SECURITY_FIRM_NAMES.get(int(a.get("securityFirm", 0) or 0), "")
             type_item = QTableWidgetItem(kind)
             type_item.setToolTip(f"{kind} account" + (f", {firm}" if firm else "")

@@ -27,6 +27,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from opendeck.core.enums import enum_name
 from opendeck.core import catalog
 from opendeck.core.channel import decode_message
 from opendeck.core.codes import format_code
@@ -47,7 +48,8 @@ SYMBOL_PROTOS = frozenset({QUOTE, BOOK, TICKER, catalog.QOT_UPDATE_KL, catalog.Q
 
 BOOK_LEVELS = 10
 #: ticker direction (Qot_Common.TickerDirection) -> short label
-TICK_DIRS = {1: "Buy", 2: "Sell", 3: "Neutral"}
+#: the tape says who traded at the touch: TickerDirection's Bid / Ask in a trader's words
+_TAPE_WORDS = {"Bid": "Buy", "Ask": "Sell", "Unknown": ""}
 
 
 def error_index(row: tuple) -> int:
@@ -66,7 +68,8 @@ class Tick:
 
     @property
     def side(self) -> str:
-        return TICK_DIRS.get(self.direction, "")
+        name = enum_name("TickerDirection", self.direction)
+        return _TAPE_WORDS.get(name, name)
 
 
 @dataclass(slots=True)
