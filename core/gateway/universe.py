@@ -8,6 +8,7 @@ handlers refuse it as real OpenD does ("unknown stock"), before any table is tou
 
 Lot sizes, names and listing dates are the public facts as we know them; the reference
 prices only seed the demo's random walks (:mod:`.pricepath`), they are not quotes.
+(A few lines past ~500: most of the file is that table of codes, which reads best in one place.)
 """
 
 from __future__ import annotations
