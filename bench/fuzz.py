@@ -343,8 +343,8 @@ def fuzz_gateway(t: Tally, n: int, rng: random.Random) -> dict:
             pass
         if got < want:
             c["unanswered"] += want - got
-            # the valid requests of a read that ended in a fatal frame go unanswered: the
-            # gateway closes without dispatching exc.packets (see requests-faults.md G-LOST)
+            # valid requests left unanswered; before fault row G-LOST was fixed, those of a
+            # read that ended in a fatal frame were (the gateway closed without them)
             c["unanswered_sessions_wild" if wild else "unanswered_sessions_clean"] += 1
         c["closed_by_gateway"] += int(closed)
         c["wild_frames"] += int(wild)
