@@ -99,7 +99,7 @@ async def one(interval: int, home: str) -> dict:
                             ready_seen.set()
             ready_seen = asyncio.Event()
             reader = asyncio.ensure_future(read_child())
-            await asyncio.wait_for(ready_seen.wait(), 40)
+            await asyncio.wait_for(ready_seen.wait(), 90)
             # let both settle into their heartbeat rhythm, then stall at a random phase
             await asyncio.sleep(min(interval, 5) + (interval * 0.37) % 1.0)
             stalled_at = time.time()
