@@ -1,8 +1,17 @@
-"""Flood benchmark: ~20,000 pushes/s for ~10 s into the real window (or the push log dock).
+"""Flood benchmark: a paced push rate (20,000/s by default) for ~10 s into the real window.
 
-One process, one thread for the GUI and the core, as in the app: a qasync loop runs a
-DemoGateway on 127.0.0.1, a Session (with a journal in a temp dir) opens a quote context on it,
-subscribes, and the gateway blasts pushes at a paced rate (``blast()`` every 20 ms). Meanwhile:
+One thread for the GUI and the core, as in the app: a qasync loop runs the window and a Session
+(with a journal in a temp dir) that opens a quote context on 127.0.0.1, subscribes, and takes
+a paced stream of pushes. Where the pushes come from (``--source``):
+
+* ``process`` (default): a separate process (this file with ``--serve-source``, which serves
+  connections with ``bench/push_source.py``'s minimal OpenD) sends 207-byte Qot_UpdateBasicQot
+  frames for HK.00700 at ``--rate``, ``rate * step`` of them every ``--step`` ms (default 5 ms),
+  so the source does not eat the GUI thread; it reports how many it wrote;
+* ``inprocess``: a DemoGateway in the window's own process, ``blast()`` every ``--step`` ms
+  (default 20 ms): the source's encoding and writes share the GUI thread.
+
+Meanwhile:
 
 * a 5 ms ``QTimer`` (precise) and a 5 ms ``asyncio.sleep`` loop record the gaps between their
   ticks: the worst gap is the worst stall of the event loop (what the user feels). For each gap
@@ -16,6 +25,8 @@ At the end it checks that nothing was lost: pushes the gateway wrote == pushes t
 received == rows in the journal, and the view holds at most ``row_cap`` rows.
 
     QT_QPA_PLATFORM=offscreen python bench/flood.py                # 3 runs, medians
+    QT_QPA_PLATFORM=offscreen python bench/flood.py --rate 100000 --watchlist
+    QT_QPA_PLATFORM=offscreen python bench/flood.py --source inprocess  # the older setup
     QT_QPA_PLATFORM=offscreen python bench/flood.py --freeze none --gc automatic  # no GC measures
     QT_QPA_PLATFORM=offscreen python bench/flood.py --once --rate 40000 --seconds 5
     QT_QPA_PLATFORM=offscreen python bench/flood.py --once --profile /tmp/flood.prof
@@ -166,6 +177,127 @@ def build_window(session, mode: str, row_cap: int):
     return win, dock, "dock only"
 
 
+# ------------------------------------------------------------------------------------------
+# the push source in its own process (--source process)
+# ------------------------------------------------------------------------------------------
+def serve_source() -> int:
+    """The child: push_source.py's minimal OpenD on 127.0.0.1 (plaintext), with its own blast
+    switched off; on ``blast RATE SECONDS STEP_MS`` (stdin) it paces 207-byte pushes to every
+    subscribed connection and prints ``sent N SECONDS``; ``quit`` (or EOF) ends it."""
+    import socket
+    import threading
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import push_source as ps
+
+    from opendeck.core import catalog
+
+    clients: list = []
+
+    class Paced(ps._Client):
+        def __init__(self, sock) -> None:
+            super().__init__(sock, argparse.Namespace(mode="plain", n=0), None)
+            self.blasting = True  # push_source's own "as fast as it goes" blast never starts
+            self.subscribed = threading.Event()
+
+        def answer(self, p) -> None:
+            if p.proto_id == catalog.QOT_SUB:
+                self.subscribed.set()  # before the reply: once the client has it, we know
+            super().answer(p)
+
+    srv = socket.create_server(("127.0.0.1", 0))
+
+    def accept() -> None:
+        while True:
+            try:
+                sock, _ = srv.accept()
+            except OSError:
+                return
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            c = Paced(sock)
+            clients.append(c)
+            threading.Thread(target=c.serve, daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    print(f"listening 127.0.0.1 {srv.getsockname()[1]}", flush=True)
+    frames: list[bytes] = []
+    for line in sys.stdin:
+        words = line.split()
+        if not words or words[0] != "blast":
+            break
+        rate, seconds, step = float(words[1]), float(words[2]), float(words[3]) / 1000
+        end = time.monotonic() + 5
+        while not any(c.alive and c.subscribed.is_set() for c in clients) and time.monotonic() < end:
+            time.sleep(0.01)
+        targets = [c for c in clients if c.alive and c.subscribed.is_set()]
+        if targets and not frames:  # distinct prices, one plaintext frame each, built once
+            frames = [targets[0].channel.pack(catalog.QOT_UPDATE_BASIC_QOT, 0, ps.basic_qot_body(i))
+                      for i in range(ps.POOL)]
+        sent = pos = 0
+        t0 = time.perf_counter()
+        next_t = t0
+        while targets:
+            now = time.perf_counter()
+            if now - t0 >= seconds:
+                break
+            want = int(rate * (now - t0)) - sent
+            while want > 0:
+                k = min(want, len(frames) - pos)
+                block = b"".join(frames[pos:pos + k])
+                for c in list(targets):
+                    try:
+                        c.send(block)
+                    except OSError:
+                        targets.remove(c)
+                sent += k
+                want -= k
+                pos = (pos + k) % len(frames)
+            next_t += step
+            time.sleep(max(0.0, next_t - time.perf_counter()))
+        print(f"sent {sent} {time.perf_counter() - t0:.4f}", flush=True)
+    srv.close()
+    return 0
+
+
+class ProcessSource:
+    """The parent's side of :func:`serve_source`: start it, read its port, blast, stop it."""
+
+    def __init__(self) -> None:
+        self.proc: asyncio.subprocess.Process | None = None
+        self.port = 0
+
+    async def start(self) -> None:
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable, str(Path(__file__).resolve()), "--serve-source",
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+        line = (await asyncio.wait_for(self.proc.stdout.readline(), 60)).decode()
+        if not line.startswith("listening "):
+            raise RuntimeError(f"the push source did not start: {line!r}")
+        self.port = int(line.split()[2])
+
+    def begin(self, rate: float, seconds: float, step_ms: float) -> None:
+        self.proc.stdin.write(f"blast {rate} {seconds} {step_ms}\n".encode())
+
+    async def result(self, timeout: float) -> tuple[int, float]:
+        """(pushes written, seconds the blast took) once the blast ended."""
+        line = (await asyncio.wait_for(self.proc.stdout.readline(), timeout)).decode().split()
+        if not line or line[0] != "sent":
+            raise RuntimeError(f"the push source failed: {line!r}")
+        return int(line[1]), float(line[2])
+
+    async def stop(self) -> None:
+        proc = self.proc
+        if proc is None or proc.returncode is not None:
+            return
+        try:
+            proc.stdin.write(b"quit\n")
+            proc.stdin.close()
+            await asyncio.wait_for(proc.wait(), 10)
+        except (OSError, asyncio.TimeoutError):
+            proc.kill()  # our own child, by its handle
+            await proc.wait()
+
+
 async def run_once(args) -> dict:
     from PySide6.QtCore import Qt, QTimer
 
@@ -174,10 +306,17 @@ async def run_once(args) -> dict:
     from opendeck.core.session import Session
 
     tmp = Path(tempfile.mkdtemp(prefix="opendeck-flood-"))
-    gw = DemoGateway(host="127.0.0.1", port=0, push_rate=0.0, keepalive_interval=10, seed=1)
-    gw.notify_interval = 1e9  # no periodic Notify during the blast: every push counted is blasted
-    await gw.start()
-    ep = Endpoint(name="Flood demo", host="127.0.0.1", port=gw.port, id="flood")
+    gw = source = None
+    if args.source == "inprocess":
+        gw = DemoGateway(host="127.0.0.1", port=0, push_rate=0.0, keepalive_interval=10, seed=1)
+        gw.notify_interval = 1e9  # no periodic Notify during the blast: every push counted is blasted
+        await gw.start()
+        port = gw.port
+    else:
+        source = ProcessSource()
+        await source.start()
+        port = source.port
+    ep = Endpoint(name="Flood demo", host="127.0.0.1", port=port, id="flood")
     session = Session([ep], journal_path=tmp / "journal.sqlite3")
     win, dock, what = build_window(session, args.window, args.cap)
     win.resize(1400, 900)
@@ -252,19 +391,23 @@ async def run_once(args) -> dict:
     tasks.append(asyncio.ensure_future(rss_sampler(t0)))
     sent = 0
     step = args.step / 1000
-    deadline = t0 + args.seconds
-    next_t = t0
-    while True:
-        now = time.perf_counter()
-        if now >= deadline:
-            break
-        want = int(args.rate * (now - t0)) - sent
-        if want > 0:
-            sent += await gw.blast(want, batch=512)
-        next_t += step
-        delay = next_t - time.perf_counter()
-        await asyncio.sleep(max(0.0, delay))
-    blast_s = time.perf_counter() - t0
+    if source is not None:  # the other process paces and writes; this one only reads
+        source.begin(args.rate, args.seconds, args.step)
+        sent, blast_s = await source.result(args.seconds + 120)
+    else:
+        deadline = t0 + args.seconds
+        next_t = t0
+        while True:
+            now = time.perf_counter()
+            if now >= deadline:
+                break
+            want = int(args.rate * (now - t0)) - sent
+            if want > 0:
+                sent += await gw.blast(want, batch=512)
+            next_t += step
+            delay = next_t - time.perf_counter()
+            await asyncio.sleep(max(0.0, delay))
+        blast_s = time.perf_counter() - t0
     preempt = preempted() - preempt0
     steal_ms = (steal_ticks() - steal0) * 1000 / os.sysconf("SC_CLK_TCK")
     probe_out, _ = await probe.communicate()
@@ -290,7 +433,7 @@ async def run_once(args) -> dict:
     journal_rows = session.journal.count()
     rows = dock.model.rowCount()
     result = {
-        "what": what + (f" +freeze@{args.freeze}" if args.freeze != "none" else "") + f" gc:{args.gc}",
+        "what": f"{args.source}: " + what + (f" +freeze@{args.freeze}" if args.freeze != "none" else "") + f" gc:{args.gc}",
         "target_rate": args.rate,
         "seconds": round(blast_s, 2),
         "sent": sent,
@@ -332,7 +475,10 @@ async def run_once(args) -> dict:
         "rss_series": [(round(t, 1), round(r, 1)) for t, r in rss[::4]],
     }
     await session.aclose()
-    await gw.stop()
+    if gw is not None:
+        await gw.stop()
+    if source is not None:
+        await source.stop()
     win.close()
     for p in tmp.iterdir():
         p.unlink()
@@ -437,7 +583,12 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rate", type=int, default=20_000, help="pushes per second (default 20000)")
     ap.add_argument("--seconds", type=float, default=10.0, help="blast duration (default 10)")
-    ap.add_argument("--step", type=float, default=20.0, help="pacing step in ms (default 20)")
+    ap.add_argument("--source", choices=("process", "inprocess"), default="process",
+                    help="pushes from a separate process (default) or from a DemoGateway in "
+                         "the window's own process")
+    ap.add_argument("--step", type=float, default=None,
+                    help="pacing step in ms (default 5 with --source process, 20 inprocess)")
+    ap.add_argument("--serve-source", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--cap", type=int, default=50_000, help="row cap of the view")
     ap.add_argument("--runs", type=int, default=3, help="fresh processes to run (default 3)")
     ap.add_argument("--window", choices=("auto", "window", "dock"), default="auto",
@@ -455,6 +606,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", action="store_true", help="print the result(s) as JSON")
     ap.add_argument("--profile", metavar="FILE", help="cProfile the blast phase into FILE (--once)")
     args = ap.parse_args(argv)
+    if args.serve_source:
+        return serve_source()
+    if args.step is None:
+        args.step = 5.0 if args.source == "process" else 20.0
 
     if args.once or args.profile:
         result = single(args)
@@ -466,7 +621,8 @@ def main(argv: list[str] | None = None) -> int:
 
     results = []
     for i in range(args.runs):
-        cmd = [sys.executable, __file__, "--once", "--json", "--rate", str(args.rate),
+        cmd = [sys.executable, __file__, "--once", "--json", "--source", args.source,
+               "--rate", str(args.rate),
                "--seconds", str(args.seconds), "--step", str(args.step), "--cap", str(args.cap),
                "--window", args.window, "--freeze", args.freeze, "--gc", args.gc]
         if args.watchlist:
