@@ -234,11 +234,16 @@ def main() -> int:
         ft.SysConfig.set_init_rsa_file(args.rsa_key)
     emit("start", futu=getattr(ft, "__version__", "?"), encrypt=args.encrypt,
          pid=os.getpid())
+    return run_parts(ft, args, PARTS)
+
+
+def run_parts(ft, args, parts: dict) -> int:
+    """Each part of ``args.parts`` in turn; a part that raises is reported and the rest run."""
     code = 0
     for name in args.parts.split(","):
         emit("part", name=name)
         try:
-            PARTS[name](ft, args)
+            parts[name](ft, args)
         except Exception as exc:
             code = 1
             emit("error", where=name, msg=f"{type(exc).__name__}: {exc}",

@@ -18,7 +18,7 @@ import threading
 import time
 import traceback
 
-from drive_futu import emit, records  # same folder: the script's directory is on sys.path
+from drive_futu import emit, records, run_parts  # same folder: the script's directory is on sys.path
 
 
 def _plain(data):
@@ -331,17 +331,7 @@ def main() -> int:
     if args.rsa_key:
         ft.SysConfig.set_init_rsa_file(args.rsa_key)
     emit("start", encrypt=args.encrypt, pid=os.getpid())
-    code = 0
-    for name in args.parts.split(","):
-        emit("part", name=name)
-        try:
-            PARTS[name](ft, args)
-        except Exception as exc:
-            code = 1
-            emit("error", where=name, msg=f"{type(exc).__name__}: {exc}",
-                 tb=traceback.format_exc())
-    emit("done", code=code)
-    return code
+    return run_parts(ft, args, PARTS)
 
 
 if __name__ == "__main__":
