@@ -38,6 +38,8 @@ from .statebook import StateBook
 from .widgets import async_slot, running_tasks, spawn
 
 STATE_VERSION = 4  # bump when the dock set changes, so an old saved layout is ignored
+LOG_SHARE = 0.5  # the push log dock's default share of the window's height (the cards fold)
+LOG_MIN_HEIGHT = 240
 
 
 class MainWindow(EndpointActions, QMainWindow):
@@ -104,7 +106,8 @@ class MainWindow(EndpointActions, QMainWindow):
         self.tabifyDockWidget(self.pushlog, self.connlog)
         self.market_dock = self._make_market_dock()
         self.pushlog.raise_()
-        self.resizeDocks([self.pushlog], [270], Qt.Orientation.Vertical)
+        self._log_height: int | None = None  # the dock height we last applied (see _apply_log_height)
+        self.resizeDocks([self.pushlog], [self.default_log_height()], Qt.Orientation.Vertical)
         self._make_menus()
         self._make_status_bar()
 
@@ -228,6 +231,8 @@ class MainWindow(EndpointActions, QMainWindow):
         self._left_width = int(left) if str(left or "").isdigit() else 250
         if str(self.settings.value("rateChart", False)).lower() in ("true", "1"):
             self.pushlog.rate_button.setChecked(True)
+        saved = str(self.settings.value("pushLogHeight", "") or "")
+        self._user_log_height = int(saved) if saved.isdigit() and int(saved) > 0 else None
         hb = self.settings.value("logHeartbeats", False)
         self.connlog.heartbeats.setChecked(str(hb).lower() in ("true", "1"))
 
@@ -236,6 +241,9 @@ class MainWindow(EndpointActions, QMainWindow):
         s.setValue("geometry", self.saveGeometry())
         s.setValue("windowState", self.saveState(STATE_VERSION))
         s.setValue("endpointsWidth", self.splitter.sizes()[0])
+        h = self.log_height()
+        if h is not None and self._log_height is not None and abs(h - self._log_height) > 4:
+            s.setValue("pushLogHeight", h)  # the user dragged it: theirs from now on
         s.setValue("selected", self.current_id() or "")
         s.setValue("logHeartbeats", self.connlog.heartbeats.isChecked())
         s.setValue("rateChart", self.pushlog.rate_button.isChecked())
@@ -250,6 +258,9 @@ class MainWindow(EndpointActions, QMainWindow):
         if self.market_dock is not None:
             self.market_dock.show()
         self.splitter.setSizes([250, max(400, self.width() - 250)])
+        self.settings.remove("pushLogHeight")
+        self._user_log_height = None
+        self._apply_log_height()
 
     # ======================================================================== selection
     def current_id(self) -> str | None:
@@ -414,6 +425,28 @@ class MainWindow(EndpointActions, QMainWindow):
         if not getattr(self, "_shown_once", False):  # sizes only make sense once laid out
             self._shown_once = True
             QTimer.singleShot(0, self._apply_left_width)
+            QTimer.singleShot(0, self._apply_log_height)
+
+    # the push log's height: a share of the window until the user drags it, then theirs
+    def default_log_height(self) -> int:
+        return max(LOG_MIN_HEIGHT, int(self.height() * LOG_SHARE))
+
+    def log_height(self) -> int | None:
+        """The bottom dock area's height (the push log's tab), None if it is not docked."""
+        d = self.pushlog
+        if d.isFloating() or not d.isVisible():
+            return None
+        return d.height()
+
+    def _apply_log_height(self) -> None:
+        if self.shut_down:
+            return
+        if self._user_log_height:  # the restored windowState holds the user's own height
+            self._log_height = self.log_height() or self._user_log_height
+            return
+        want = min(self.default_log_height(), max(LOG_MIN_HEIGHT, self.height() - 200))
+        self.resizeDocks([self.pushlog], [want], Qt.Orientation.Vertical)
+        self._log_height = self.log_height() or want
 
     def _apply_left_width(self) -> None:
         total = self.splitter.width()

@@ -159,11 +159,13 @@ def build_ui(self, rate_chart: bool) -> None:
     hh.setHighlightSections(False)
     hh.setStretchLastSection(False)
     fm = self.view.fontMetrics()
-    widths = {COL_TIME: "00:00:00.000", COL_ENDPOINT: "Demo gatewa", COL_CONTEXT: "trade-fut",
-              COL_PROTO: "3013 Qot_UpdateOrderBook", COL_SECURITY: "HK.00700.",
-              COL_SUMMARY: "x" * 60, COL_SIZE: "999999"}
+    # Summary is what people read: the others start narrow (elided, full text in the detail
+    # pane, widened by dragging) and Summary takes the rest of the width
+    widths = {COL_TIME: "00:00:00.000", COL_ENDPOINT: "Demo ga", COL_CONTEXT: "trade-s",
+              COL_PROTO: "3005 Qot_UpdateBas", COL_SECURITY: "HK.00700.",
+              COL_SUMMARY: "x" * 40, COL_SIZE: "9999"}
     for col, sample in widths.items():
-        hh.resizeSection(col, fm.horizontalAdvance(sample) + 16)
+        hh.resizeSection(col, fm.horizontalAdvance(sample) + 12)
     hh.setSectionResizeMode(COL_SUMMARY, QHeaderView.ResizeMode.Stretch)
     self.view.selectionModel().currentRowChanged.connect(self._on_current_row)
     vsb = self.view.verticalScrollBar()

@@ -1,0 +1,69 @@
+"""Issue 12 rough edges: the push log's room, the empty RTT chart, Place keeping the scroll
+position, cards that do not jump when an error line appears, visible check boxes in dark mode.
+Offscreen, on the qasync loop (tests/gui/conftest.py); condition waits only."""
+
+from __future__ import annotations
+
+import pytest
+from opendeck.gui.pushlog import COL_SUMMARY
+from opendeck.gui.pushlog.rows import COL_CONTEXT, COL_ENDPOINT, COL_PROTO
+
+pytestmark = [pytest.mark.gui, pytest.mark.asyncio]
+
+
+def visible_rows(window) -> float:
+    view = window.pushlog.view
+    return view.viewport().height() / view.verticalHeader().defaultSectionSize()
+
+
+async def make_window(qtbot, session, settings, tmp_path, size):
+    from opendeck.gui import theme
+    from opendeck.gui.mainwindow import MainWindow
+    from PySide6.QtWidgets import QApplication
+
+    theme.apply(QApplication.instance())
+    w = MainWindow(session, profiles_path=tmp_path / "endpoints.toml", settings=settings)
+    qtbot.addWidget(w)
+    w.resize(*size)
+    w.show()
+    return w
+
+
+@pytest.mark.parametrize("size,rows", [((1280, 800), 14), ((1024, 700), 10)])
+async def test_push_log_gets_the_room_it_needs(qtbot, session, settings, tmp_path, wait_until,
+                                               size, rows):
+    w = await make_window(qtbot, session, settings, tmp_path, size)
+    try:
+        await wait_until(lambda: w._log_height is not None and visible_rows(w) >= rows, 5,
+                         f">= {rows} push-log rows at {size}",
+                         lambda: f"{visible_rows(w):.1f} rows, dock {w.pushlog.height()} px")
+        hh = w.pushlog.view.horizontalHeader()
+        summary = hh.sectionSize(COL_SUMMARY)
+        for col in (COL_PROTO, COL_CONTEXT, COL_ENDPOINT):
+            assert hh.sectionSize(col) < summary, (col, hh.sectionSize(col), summary)
+        assert summary >= 0.3 * w.pushlog.view.viewport().width(), summary
+    finally:
+        await w.shutdown()
+
+
+async def test_the_users_push_log_height_is_kept(qtbot, session, settings, tmp_path, wait_until):
+    from PySide6.QtCore import Qt
+
+    w = await make_window(qtbot, session, settings, tmp_path, (1280, 800))
+    try:
+        await wait_until(lambda: w._log_height is not None, 5, "the default log height")
+        default = w._log_height
+        w.resizeDocks([w.pushlog], [default - 120], Qt.Orientation.Vertical)  # as a drag does
+        await wait_until(lambda: w.log_height() < default - 60, 5, "the dragged height",
+                         lambda: str(w.log_height()))
+        dragged = w.log_height()
+    finally:
+        await w.shutdown()  # saves window.ini
+    assert int(settings.value("pushLogHeight")) == dragged
+    w2 = await make_window(qtbot, session, settings, tmp_path, (1280, 800))
+    try:
+        await wait_until(lambda: w2._log_height is not None
+                         and abs(w2.log_height() - dragged) <= 4, 5, "the kept height",
+                         lambda: f"{w2.log_height()} (wanted {dragged})")
+    finally:
+        await w2.shutdown()
