@@ -12,8 +12,18 @@ import qasync
 from opendeck.core.events import ContextStatus, mask
 from PySide6.QtCore import QEvent, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetrics, QGuiApplication, QPainter
-from PySide6.QtWidgets import (QAbstractScrollArea, QApplication, QFrame, QHBoxLayout, QLabel,
-                               QLineEdit, QSizePolicy, QToolButton, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QApplication,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSizePolicy,
+    QStackedLayout,
+    QToolButton,
+    QWidget,
+)
 
 from . import errors, theme
 
@@ -239,8 +249,15 @@ class RttChart(QFrame):
         import pyqtgraph as pg  # imported here: only windows with a chart pay for it
 
         self._pg = pg
-        layout = QHBoxLayout(self)
+        # two pages of one size: the plot, or (no heartbeat answered yet) a plain sentence
+        # instead of an empty plot's made-up axis ("00.250 00.500 ...")
+        layout = QStackedLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        self.empty_label = QLabel("no heartbeats yet", self)
+        self.empty_label.setObjectName("rttChartEmpty")
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setForegroundRole(self.empty_label.palette().ColorRole.PlaceholderText)
+        self.empty_label.setMinimumHeight(80)
         axis = pg.DateAxisItem(orientation="bottom")
         self.plot = pg.PlotWidget(axisItems={"bottom": axis})
         self.plot.setObjectName("rttChart")
@@ -255,6 +272,8 @@ class RttChart(QFrame):
         self.curve = self.plot.plot([], [], symbol="o", symbolSize=4)
         self.plot.setMinimumHeight(80)
         layout.addWidget(self.plot)
+        layout.addWidget(self.empty_label)
+        layout.setCurrentWidget(self.empty_label)
         # the wheel scrolls the page; it reaches the chart only once the chart has focus
         self.plot.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.plot.viewport().installEventFilter(self)
@@ -307,8 +326,15 @@ class RttChart(QFrame):
             span = min(self.WINDOW_S, max(self.MIN_WINDOW_S, end - xs[0]))
             self.plot.setXRange(end - span, end, padding=0)
             self.plot.setYRange(0, max(1.0, max(ys) * 1.25), padding=0)
+            self.layout().setCurrentWidget(self.plot)
         else:
             self.curve.setData([], [])
+            self.layout().setCurrentWidget(self.empty_label)
+
+    @property
+    def empty(self) -> bool:
+        """True while the chart shows "no heartbeats yet" instead of a plot."""
+        return self.layout().currentWidget() is self.empty_label
 
 
 def hline() -> QFrame:

@@ -67,3 +67,25 @@ async def test_the_users_push_log_height_is_kept(qtbot, session, settings, tmp_p
                          lambda: f"{w2.log_height()} (wanted {dragged})")
     finally:
         await w2.shutdown()
+
+
+async def test_an_empty_rtt_chart_says_so_instead_of_odd_axis_labels(qtbot):
+    from opendeck.gui.widgets import RttChart
+    from PySide6.QtWidgets import QLabel
+
+    chart = RttChart()
+    qtbot.addWidget(chart)
+    chart.resize(260, 110)
+    chart.show()
+    chart.set_points([])
+
+    def shown_texts() -> list[str]:
+        return [lab.text() for lab in chart.findChildren(QLabel) if lab.isVisible()]
+
+    assert not chart.plot.isVisible()  # no axis at all, so no "00.250 00.500" ticks
+    assert "no heartbeats yet" in shown_texts()
+    chart.set_points([(1_764_000_000.0, 0.4), (1_764_000_001.0, 0.6)])
+    assert chart.plot.isVisible()
+    assert "no heartbeats yet" not in shown_texts()
+    chart.set_points([])  # e.g. a new connection's handle
+    assert not chart.plot.isVisible() and "no heartbeats yet" in shown_texts()
