@@ -118,9 +118,11 @@ class TradeCard(ContextCard):
         order2.addStretch(0)
         ex.addLayout(order2)
         # the confirmation lives under the form: the order id, then its status as pushes arrive
+        # (its line is always there, so placing an order moves nothing below it)
         self.confirm = Message("orderConfirm")
-        self.confirm.setVisible(False)
+        self.confirm.setMinimumHeight(self.confirm.fontMetrics().lineSpacing() + 2)
         ex.addWidget(self.confirm)
+        self._placing = False
         self.order_watch = OrderWatch()
         ex.addStretch(1)
         self.password_dialog: QInputDialog | None = None
@@ -308,7 +310,12 @@ class TradeCard(ContextCard):
         except ValueError:
             self.status.show_text(f"price {price_text!r} is not a number", error=True)
             return
-        self.order_btn.setEnabled(False)
+        if self._placing:
+            return
+        # not setEnabled(False): a focused button that is disabled hands the focus to the next
+        # widget, and the scroll area jumps to it (maybe a card further down)
+        self._placing = True
+        self.order_btn.setText("Placing\u2026")
         seq0 = self.session.pushes.last_seq  # its pushes may arrive before the reply does
         try:
             res = await ctx.place_order(int(acc), self.order_code.text().strip(),
@@ -318,7 +325,8 @@ class TradeCard(ContextCard):
             self.show_confirm(f"order not placed: {exc}", error=True)
             return
         finally:
-            self.order_btn.setEnabled(True)
+            self._placing = False
+            self.order_btn.setText("Place")
         self.order_watch.start(res["order_id"], seq0)
         side, qty, code = self.order_side.currentText(), self.order_qty.value(), self.order_code.text()
         what = f"{side} {qty:g} {code.strip()}" + (f" @ {price:g}" if price else " at market")
@@ -330,7 +338,9 @@ class TradeCard(ContextCard):
 
     def show_confirm(self, text: str, error: bool = False) -> None:
         self.confirm.show_text(text, error)
-        self.confirm.setVisible(bool(text))
+        scroll = getattr(self.panel, "scroll", None)
+        if text and scroll is not None and self.confirm.isVisible():
+            scroll.ensureWidgetVisible(self.confirm, 0, 4)  # scrolls only if it is out of view
 
     def refresh_order(self) -> None:
         """1 Hz: the placed order's latest Trd_UpdateOrder push, if any arrived."""

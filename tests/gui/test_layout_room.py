@@ -89,3 +89,35 @@ async def test_an_empty_rtt_chart_says_so_instead_of_odd_axis_labels(qtbot):
     assert "no heartbeats yet" not in shown_texts()
     chart.set_points([])  # e.g. a new connection's handle
     assert not chart.plot.isVisible() and "no heartbeats yet" in shown_texts()
+
+
+async def test_place_keeps_the_scroll_position_and_shows_the_confirmation(window, qtbot, wait_until):
+    from opendeck.core.events import ContextStatus
+    from PySide6.QtCore import QPoint, QRect, Qt
+
+    panel = window.panel_for("demo")
+    for key in ("quote", "trade-sec", "trade-future"):
+        qtbot.mouseClick(panel.cards[key].connect_btn, Qt.MouseButton.LeftButton)
+    for key in ("quote", "trade-sec", "trade-future"):
+        await wait_until(lambda k=key: panel.cards[k].pill.state is ContextStatus.READY, 10, f"{key} ready")
+    card = panel.cards["trade-sec"]
+    await wait_until(lambda: card.order_acc.count() > 0 and card.order_btn.isEnabled(), 5,
+                     "the order form")
+    scroll = panel.scroll
+    scroll.ensureWidgetVisible(card.confirm, 10, 10)  # as a user scrolls to the form
+    await wait_until(lambda: card.order_btn.visibleRegion().boundingRect().height()
+                     == card.order_btn.height(), 3, "the order form scrolled into view")
+    bar = scroll.verticalScrollBar()
+    before = bar.value()
+    card.order_price.setText("320")
+    card.order_btn.setFocus()
+    qtbot.mouseClick(card.order_btn, Qt.MouseButton.LeftButton)
+    await wait_until(lambda: card.order_watch.order_id is not None
+                     and f"order {card.order_watch.order_id}" in card.confirm.text(), 5, "the order",
+                     lambda: card.confirm.text())
+    await wait_until(lambda: card.order_btn.text() == "Place", 3, "the form back")
+    assert bar.value() == before, f"the panel scrolled from {before} to {bar.value()}"
+    top_left = card.confirm.mapTo(scroll.viewport(), QPoint(0, 0))
+    shown = QRect(top_left, card.confirm.size())
+    assert card.confirm.isVisible() and scroll.viewport().rect().contains(shown), \
+        (shown, scroll.viewport().rect())
