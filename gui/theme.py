@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from opendeck.core.events import ContextStatus
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QProxyStyle, QStyle
 
 S = ContextStatus
 
@@ -56,6 +56,40 @@ LIGHT = Colors(False, "#202020", "#6b6b6b", "#ffffff", "#d4d4d4", "#ffffff", "#5
                "#1565c0", "#c62828", _PILLS_LIGHT)
 DARK = Colors(True, "#e6e6e6", "#9a9a9a", "#2b2b2b", "#454545", "#232323", "#b0b0b0",
               "#64b5f6", "#ef9a9a", _PILLS_DARK)
+
+
+#: the outline of an unchecked check box / radio button in dark mode. Fusion draws it from the
+#: window colour darkened, which on #2d2d2d is nearly invisible.
+DARK_INDICATOR_EDGE = "#9a9a9a"
+
+
+class OpenDeckStyle(QProxyStyle):
+    """Fusion, with check box and radio button indicators outlined so that they show in dark
+    mode (the light palette is Fusion's own)."""
+
+    _EDGED = (QStyle.PrimitiveElement.PE_IndicatorCheckBox,
+              QStyle.PrimitiveElement.PE_IndicatorRadioButton)
+
+    def __init__(self) -> None:
+        super().__init__("Fusion")
+
+    def drawPrimitive(self, element, option, painter, widget=None) -> None:
+        super().drawPrimitive(element, option, painter, widget)
+        if element not in self._EDGED or not _current.dark:
+            return
+        painter.save()
+        painter.setRenderHint(painter.RenderHint.Antialiasing, True)
+        painter.setPen(QColor(DARK_INDICATOR_EDGE))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        r = option.rect.adjusted(1, 1, -1, -1)
+        if element is QStyle.PrimitiveElement.PE_IndicatorRadioButton:
+            painter.drawEllipse(r.adjusted(0, 0, -1, -1))
+        else:
+            painter.drawRoundedRect(r.toRectF().adjusted(0.5, 0.5, -0.5, -0.5), 1.5, 1.5)
+        painter.restore()
+
+
+_style: OpenDeckStyle | None = None  # kept: the application does not own a Python style
 
 
 class _Notifier(QObject):
@@ -143,8 +177,11 @@ def _apply_scheme(app: QApplication) -> None:
 
 def apply(app: QApplication) -> None:
     """Fusion + palette now, and again whenever the system scheme changes."""
-    global _hooked
-    app.setStyle("Fusion")
+    global _hooked, _style
+    if _style is None:
+        _style = OpenDeckStyle()
+    if app.style() is not _style:
+        app.setStyle(_style)
     if not _hooked:
         _hooked = True
         QGuiApplication.styleHints().colorSchemeChanged.connect(lambda _s: _apply_scheme(app))

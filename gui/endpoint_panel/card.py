@@ -29,6 +29,7 @@ from opendeck.core.events import (
     StateChanged,
     Transport,
 )
+from opendeck.core.session import ContextHandle
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
@@ -43,13 +44,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from opendeck.core.session import ContextHandle
-
 from .. import theme
 from ..keyprompt import KeyDialog
-from ..widgets import (RttChart, SecretField, StatePill, async_slot, fmt_ago, fmt_clock, fmt_ms,
-                       spawn)
-from .ui import DASH, Message, bold, compact_form, section, value_label
+from ..widgets import RttChart, SecretField, StatePill, async_slot, fmt_ago, fmt_clock, fmt_ms, spawn
+from .ui import DASH, LineMessage, bold, compact_form, section, value_label
 
 if TYPE_CHECKING:
     from .panel import EndpointPanel
@@ -179,12 +177,14 @@ class ContextCard(QFrame):
         self.disconnect_btn.setObjectName("disconnectButton")
         self.disconnect_btn.clicked.connect(self.on_disconnect)
         head.addWidget(self.disconnect_btn)
-        outer.addLayout(head)
-        self.message = Message("cardMessage")
+        # the card's message line takes the summary's place in the header (same row, same
+        # height): an error appearing or going never re-lays the card out
+        self.message = LineMessage("cardMessage")
         self.key_dialog: KeyDialog | None = None  # the WebSocket key prompt while it is open
         self.message.setVisible(False)
         self._reason_shown = ""
-        outer.addWidget(self.message)
+        head.insertWidget(head.indexOf(self.summary) + 1, self.message, 1)
+        outer.addLayout(head)
         self.error_box = ErrorBox(self)
         self.error_box.setVisible(False)
         outer.addWidget(self.error_box)
@@ -314,6 +314,7 @@ class ContextCard(QFrame):
     def show_message(self, text: str, error: bool = False) -> None:
         self.message.show_text(text, error)
         self.message.setVisible(bool(text))
+        self.summary.setVisible(not text)
 
     # -------------------------------------------------------------- actions
     @async_slot()

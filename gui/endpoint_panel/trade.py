@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from opendeck.core.enums import enum_name
 from opendeck.core import catalog, codes
-from opendeck.core.summary import decode_push
+from opendeck.core.enums import enum_name
 from opendeck.core.errors import OpenDeckError
+from opendeck.core.summary import decode_push
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -118,9 +118,10 @@ class TradeCard(ContextCard):
         order2.addStretch(0)
         ex.addLayout(order2)
         # the confirmation lives under the form: the order id, then its status as pushes arrive
-        # (its line is always there, so placing an order moves nothing below it)
+        # (its two lines are always there, so placing an order moves nothing below it)
         self.confirm = Message("orderConfirm")
-        self.confirm.setMinimumHeight(self.confirm.fontMetrics().lineSpacing() + 2)
+        self.confirm.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.confirm.setMinimumHeight(2 * self.confirm.fontMetrics().lineSpacing() + 4)
         ex.addWidget(self.confirm)
         self._placing = False
         self.order_watch = OrderWatch()

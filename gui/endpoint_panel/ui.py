@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFormLayout, QLabel
+from PySide6.QtGui import QColor, QPainter
+from PySide6.QtWidgets import QFormLayout, QLabel, QSizePolicy
 
 from .. import theme
 
@@ -66,3 +67,27 @@ class Message(QLabel):
         self.setStyleSheet(f"color: {c.error_text if self.error else c.muted};")
 
 
+
+
+class LineMessage(Message):
+    """A one-line message for a card's header: it takes the room it is given (elided, the full
+    text in its tooltip) and never changes the card's height when it appears or grows."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.setWordWrap(False)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.setMinimumWidth(0)
+
+    def show_text(self, text: str, error: bool = False) -> None:
+        super().show_text(text, error)
+        self.setToolTip(text)
+
+    def paintEvent(self, _event) -> None:
+        c = theme.colors()
+        p = QPainter(self)
+        p.setPen(QColor(c.error_text if self.error else c.muted))
+        r = self.contentsRect()
+        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, r.width())
+        p.drawText(r, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text)
+        p.end()

@@ -116,8 +116,60 @@ async def test_place_keeps_the_scroll_position_and_shows_the_confirmation(window
                      and f"order {card.order_watch.order_id}" in card.confirm.text(), 5, "the order",
                      lambda: card.confirm.text())
     await wait_until(lambda: card.order_btn.text() == "Place", 3, "the form back")
-    assert bar.value() == before, f"the panel scrolled from {before} to {bar.value()}"
+    assert bar.value() == before, f"the panel scrolled from {before} to {bar.value()} (confirm h {card.confirm.height()}, {card.confirm.text()!r}, {card.message.text()!r} {[(k, c.height()) for k, c in panel.cards.items()]})"
     top_left = card.confirm.mapTo(scroll.viewport(), QPoint(0, 0))
     shown = QRect(top_left, card.confirm.size())
     assert card.confirm.isVisible() and scroll.viewport().rect().contains(shown), \
         (shown, scroll.viewport().rect())
+
+
+async def test_an_error_line_does_not_re_lay_the_card_out(window, wait_until):
+    from PySide6.QtWidgets import QApplication
+
+    panel = window.panel_for("demo")
+    card = panel.cards["quote"]
+    await wait_until(lambda: card.isVisible() and card.height() > 0, 5, "the card")
+    QApplication.processEvents()
+    before = (card.height(), card.body.y(), card.connect_btn.geometry())
+    card.show_message("cannot connect to 127.0.0.1:11111: connection refused; "
+                      "the gateway may not be running there, reconnecting in 6 s " * 3, error=True)
+    await wait_until(lambda: card.message.isVisible(), 3, "the error line")
+    QApplication.processEvents()
+    assert (card.height(), card.body.y(), card.connect_btn.geometry()) == before
+    assert card.message.error and "connection refused" in card.message.toolTip()
+    card.show_message("")
+    QApplication.processEvents()
+    assert not card.message.isVisible()
+    assert (card.height(), card.body.y(), card.connect_btn.geometry()) == before
+
+
+def _lum(c) -> float:
+    return 0.2126 * c.red() + 0.7152 * c.green() + 0.0722 * c.blue()
+
+
+async def test_unchecked_check_boxes_show_in_dark_mode(qtbot, monkeypatch):
+    from opendeck.gui import theme
+    from PySide6.QtWidgets import QApplication, QCheckBox, QStyle, QStyleOptionButton
+
+    monkeypatch.setenv("OPENDECK_THEME", "dark")
+    app = QApplication.instance()
+    theme.apply(app)
+    try:
+        box = QCheckBox("orderbook")
+        qtbot.addWidget(box)
+        box.show()
+        img = box.grab().toImage()
+        opt = QStyleOptionButton()
+        opt.initFrom(box)
+        ind = box.style().subElementRect(QStyle.SubElement.SE_CheckBoxIndicator, opt, box)
+        bg = _lum(box.palette().window().color())
+        # the indicator's outline: the most contrasting pixel on its edge
+        edge = [img.pixelColor(x, y) for x in range(ind.left(), ind.right() + 1)
+                for y in (ind.top() + 1, ind.bottom() - 1)]
+        edge += [img.pixelColor(x, y) for y in range(ind.top(), ind.bottom() + 1)
+                 for x in (ind.left() + 1, ind.right() - 1)]
+        contrast = max(abs(_lum(c) - bg) for c in edge)
+        assert contrast >= 60, f"the unchecked box's edge differs from the window by {contrast:.0f}"
+    finally:
+        monkeypatch.setenv("OPENDECK_THEME", "light")
+        theme.apply(app)
