@@ -9,7 +9,7 @@ from opendeck.core import catalog, codes
 from opendeck.core.enums import enum_name
 from opendeck.core.errors import OpenDeckError
 from opendeck.core.summary import decode_push
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -339,9 +339,23 @@ class TradeCard(ContextCard):
 
     def show_confirm(self, text: str, error: bool = False) -> None:
         self.confirm.show_text(text, error)
+        if text:
+            self._keep_confirm_in_view()
+
+    def _keep_confirm_in_view(self) -> None:
+        """Scroll the panel only as far as it takes to bring the confirmation into view (if
+        it is out of view at all): never a jump to somewhere else."""
         scroll = getattr(self.panel, "scroll", None)
-        if text and scroll is not None and self.confirm.isVisible():
-            scroll.ensureWidgetVisible(self.confirm, 0, 4)  # scrolls only if it is out of view
+        if scroll is None or not self.confirm.isVisible():
+            return
+        port = scroll.viewport()
+        top = self.confirm.mapTo(port, QPoint(0, 0)).y()
+        bottom = top + self.confirm.height()
+        bar = scroll.verticalScrollBar()
+        if bottom > port.height():
+            bar.setValue(bar.value() + bottom - port.height())
+        elif top < 0:
+            bar.setValue(bar.value() + top)
 
     def refresh_order(self) -> None:
         """1 Hz: the placed order's latest Trd_UpdateOrder push, if any arrived."""

@@ -104,9 +104,13 @@ async def test_place_keeps_the_scroll_position_and_shows_the_confirmation(window
     await wait_until(lambda: card.order_acc.count() > 0 and card.order_btn.isEnabled(), 5,
                      "the order form")
     scroll = panel.scroll
-    scroll.ensureWidgetVisible(card.confirm, 10, 10)  # as a user scrolls to the form
-    await wait_until(lambda: card.order_btn.visibleRegion().boundingRect().height()
-                     == card.order_btn.height(), 3, "the order form scrolled into view")
+
+    def form_in_view() -> bool:  # as a user scrolls to the form (re-done until the layout settled)
+        scroll.ensureWidgetVisible(card.confirm, 10, 10)
+        return all(w.visibleRegion().boundingRect().height() == w.height()
+                   for w in (card.order_btn, card.confirm))
+
+    await wait_until(form_in_view, 3, "the order form scrolled into view")
     bar = scroll.verticalScrollBar()
     before = bar.value()
     card.order_price.setText("320")

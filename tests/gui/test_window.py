@@ -23,7 +23,7 @@ from opendeck.gui.endpoint_panel import DASH
 from opendeck.gui.pushlog import COL_SECURITY
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication, QCheckBox, QPushButton, QToolButton
+from PySide6.QtWidgets import QApplication, QCheckBox, QProxyStyle, QPushButton, QToolButton
 
 pytestmark = [pytest.mark.gui, pytest.mark.asyncio]
 
@@ -445,7 +445,9 @@ async def test_theme_follows_the_scheme(window, monkeypatch):
     assert not theme.is_dark()
     assert app.palette().color(QPalette.ColorRole.Window).lightness() > 150
     assert theme.pill_colors("disconnected")[0] in pill.styleSheet()
-    assert app.style().name().lower() == "fusion"
+    style = app.style()  # Fusion, maybe under OpenDeck's proxy (check box outlines)
+    base = style.baseStyle() if isinstance(style, QProxyStyle) else style
+    assert base.name().lower() == "fusion"
 
 
 async def test_exception_dialog_has_traceback_and_copy(qtbot):
