@@ -23,7 +23,7 @@ from .export import Export, ExportActions
 from .feed import PushFeed
 from .model import PushTableModel
 from .rateplot import RatePlot
-from .rows import COL_SUMMARY, DEFAULT_ROW_CAP, Row, RowBuilder, proto_label
+from .rows import COL_SUMMARY, DEFAULT_ROW_CAP, Row, RowBuilder, proto_label, shown_summary
 from .ui import _fit_popup, build_ui
 
 try:  # the lazy-summary row schema brings its own record; the session's until then
@@ -442,7 +442,7 @@ class PushLogDock(ExportActions, QDockWidget):
         if not 0 <= row < self.model.rowCount():
             return
         if self.model.is_marker(row):
-            self.detail.show_record(None, self.model.row_tuple(row)[COL_SUMMARY])
+            self.detail.show_record(None, shown_summary(self.model.row_tuple(row)[COL_SUMMARY]))
             return
         seq = self.model.seq(row)
         rec = self.record_for(seq)

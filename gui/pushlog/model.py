@@ -8,7 +8,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from .rows import COL_SIZE, COL_SUMMARY, COLUMNS, KIND, KIND_MARKER, SEQ, Row
+from .rows import COL_SIZE, COL_SUMMARY, COLUMNS, KIND, KIND_MARKER, SEQ, Row, shown_summary
 
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
 _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
@@ -36,6 +36,7 @@ class PushTableModel(QAbstractTableModel):
     def __init__(self, parent=None, lookup: Callable[[int], object | None] | None = None) -> None:
         super().__init__(parent)
         self._rows: list[Row] = []
+        self._summaries: dict[int, str] = {}  # seq -> summary text, built on first paint
         self._lookup = lookup or (lambda _seq: None)
         self._brushes = (None,) + _brushes()
 
@@ -48,9 +49,10 @@ class PushTableModel(QAbstractTableModel):
 
     def data(self, index, role=_DISPLAY):
         if role == _DISPLAY:
-            if index.isValid():
-                return self._rows[index.row()][index.column()]
-            return None
+            if not index.isValid():
+                return None
+            cell = self._rows[index.row()][index.column()]
+            return cell if index.column() != COL_SUMMARY else self._summary(cell)
         if role == _FOREGROUND:
             return self._brushes[self._rows[index.row()][KIND]] if index.isValid() else None
         if role == _ALIGN:
@@ -58,8 +60,19 @@ class PushTableModel(QAbstractTableModel):
         if role == _TOOLTIP and index.isValid() and index.column() == COL_SUMMARY:
             row = self._rows[index.row()]
             rec = self._lookup(row[SEQ]) if row[KIND] != KIND_MARKER else None
-            return rec.summary if rec is not None else row[COL_SUMMARY]
+            return rec.summary if rec is not None else self._summary(row[COL_SUMMARY])
         return None
+
+    def _summary(self, cell) -> str:
+        """The Summary text, built on first paint and cached (bounded) by the raw row."""
+        if not isinstance(cell, tuple):
+            return cell
+        text = self._summaries.get(cell[0])
+        if text is None:
+            if len(self._summaries) >= 20_000:
+                self._summaries.clear()
+            text = self._summaries[cell[0]] = shown_summary(cell)
+        return text
 
     def headerData(self, section, orientation, role=_DISPLAY):
         if role == _DISPLAY and orientation == Qt.Orientation.Horizontal and 0 <= section < 7:

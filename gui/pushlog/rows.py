@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from opendeck.core import catalog
+from opendeck.core import catalog, pushrow
 
 COLUMNS = ("Time", "Endpoint", "Context", "Proto", "Security", "Summary", "Size")
 COL_TIME, COL_ENDPOINT, COL_CONTEXT, COL_PROTO, COL_SECURITY, COL_SUMMARY, COL_SIZE = range(7)
@@ -37,14 +37,22 @@ def summary_of(r: tuple) -> str:
     """The one-line summary of a raw row (stored in 11-field rows, built for 10-field ones)."""
     if len(r) == 11:
         return r[R_SUMM]
-    if r[R_ERR]:
-        return r[R_ERR]
-    try:
-        from opendeck.core import pushrow  # the lazy-summary schema
-        return pushrow.summary(r)
-    except ImportError:
-        from opendeck.core.summary import summarize
-        return summarize(r[R_PID], r[R_FMT], r[R_BODY])[1]
+    return pushrow.summary(r)
+
+
+def shown_summary(cell: str | tuple) -> str:
+    """A display row's Summary cell as text. For 10-field rows the cell holds the raw row and
+    the text is built only here, when the row is painted (a few dozen at a time), never for
+    the thousands a flush appends at 100k pushes/s."""
+    if not isinstance(cell, tuple):
+        return cell
+    summ = summary_of(cell)
+    return _clip(summ) if len(summ) > SUMMARY_MAX or "\n" in summ else summ
+
+
+def _clip(summ: str) -> str:
+    summ = summ.replace("\n", " ")
+    return summ[:SUMMARY_MAX - 1] + "\u2026" if len(summ) > SUMMARY_MAX else summ
 
 
 def format_time(t: float) -> str:
@@ -85,7 +93,8 @@ class RowBuilder:
         for r in raw_rows:
             seq, t, endpoint, context, pid, body, security, error = (
                 r[0], r[1], r[2], r[3], r[4], r[7], r[8], r[-1])
-            summ = r[9] if len(r) == 11 else summary_of(r)
+            # 11-field rows carry their summary; a 10-field row's is built when painted
+            summ = r[9] if len(r) == 11 else r
             if t != last_t:  # a read batch shares one timestamp
                 last_t, last_ts = t, format_time(t)
             ep = names.get(endpoint)
@@ -100,10 +109,8 @@ class RowBuilder:
                 sz = str(n)
                 if len(sizes) < 4096:
                     sizes[n] = sz
-            if len(summ) > SUMMARY_MAX or "\n" in summ:
-                summ = summ.replace("\n", " ")
-                if len(summ) > SUMMARY_MAX:
-                    summ = summ[:SUMMARY_MAX - 1] + "…"
+            if type(summ) is str and (len(summ) > SUMMARY_MAX or "\n" in summ):
+                summ = _clip(summ)
             append((last_ts, ep, context, pl, security, summ, sz, seq,
                     KIND_ERROR if error else KIND_PUSH))
         self._last_t, self._last_ts = last_t, last_ts
