@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
 )
@@ -121,7 +122,10 @@ class TradeCard(ContextCard):
         # (its two lines are always there, so placing an order moves nothing below it)
         self.confirm = Message("orderConfirm")
         self.confirm.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        self.confirm.setMinimumHeight(2 * self.confirm.fontMetrics().lineSpacing() + 4)
+        # fixed: a word-wrapped label's size hint grows with its text, and the whole column of
+        # cards would be laid out again (the scroll position with it)
+        self.confirm.setFixedHeight(2 * self.confirm.fontMetrics().lineSpacing() + 4)
+        self.confirm.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         ex.addWidget(self.confirm)
         self._placing = False
         self.order_watch = OrderWatch()

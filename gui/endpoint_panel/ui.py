@@ -53,6 +53,8 @@ class Message(QLabel):
         self.setObjectName(name)
         self.setWordWrap(True)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # its line is there while empty too: text arriving does not push the card's rows down
+        self.setMinimumHeight(self.fontMetrics().lineSpacing())
         self.error = False
         theme.notifier().changed.connect(self._style)
 

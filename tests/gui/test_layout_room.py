@@ -93,7 +93,8 @@ async def test_an_empty_rtt_chart_says_so_instead_of_odd_axis_labels(qtbot):
 
 async def test_place_keeps_the_scroll_position_and_shows_the_confirmation(window, qtbot, wait_until):
     from opendeck.core.events import ContextStatus
-    from PySide6.QtCore import QPoint, QRect, Qt
+    from PySide6.QtCore import QEvent, QPoint, QRect, Qt
+    from PySide6.QtWidgets import QApplication
 
     panel = window.panel_for("demo")
     for key in ("quote", "trade-sec", "trade-future"):
@@ -101,26 +102,38 @@ async def test_place_keeps_the_scroll_position_and_shows_the_confirmation(window
     for key in ("quote", "trade-sec", "trade-future"):
         await wait_until(lambda k=key: panel.cards[k].pill.state is ContextStatus.READY, 10, f"{key} ready")
     card = panel.cards["trade-sec"]
-    await wait_until(lambda: card.order_acc.count() > 0 and card.order_btn.isEnabled(), 5,
-                     "the order form")
+    quote = panel.cards["quote"]
+    await wait_until(lambda: card.order_acc.count() > 0 and card.order_btn.isEnabled()
+                     and card.status.text() and quote.quota.text(), 5, "the order form and status")
     scroll = panel.scroll
 
     def form_in_view() -> bool:  # as a user scrolls to the form (re-done until the layout settled)
+        # settle the column of cards first (height-for-width), as any later layout request would
+        panel.cards_host.updateGeometry()
+        QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
         scroll.ensureWidgetVisible(card.confirm, 10, 10)
         return all(w.visibleRegion().boundingRect().height() == w.height()
-                   for w in (card.order_btn, card.confirm))
+                   for w in (card.order_btn, card.confirm) if w.isVisible())
 
     await wait_until(form_in_view, 3, "the order form scrolled into view")
     bar = scroll.verticalScrollBar()
     before = bar.value()
+    card_height = card.height()
     card.order_price.setText("320")
-    card.order_btn.setFocus()
+    # the button has the keyboard focus, as after a real click: disabling it would hand the
+    # focus on to the next widget (in the next card) and the scroll area would follow it
+    window.activateWindow()
+    card.order_btn.setFocus(Qt.FocusReason.MouseFocusReason)
+    await wait_until(lambda: card.order_btn.hasFocus(), 3, "the Place button focused",
+                     lambda: str(QApplication.focusWidget()))
     qtbot.mouseClick(card.order_btn, Qt.MouseButton.LeftButton)
     await wait_until(lambda: card.order_watch.order_id is not None
                      and f"order {card.order_watch.order_id}" in card.confirm.text(), 5, "the order",
                      lambda: card.confirm.text())
     await wait_until(lambda: card.order_btn.text() == "Place", 3, "the form back")
     assert bar.value() == before, f"the panel scrolled from {before} to {bar.value()} (confirm h {card.confirm.height()}, {card.confirm.text()!r}, {card.message.text()!r} {[(k, c.height()) for k, c in panel.cards.items()]})"
+    QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+    assert card.height() == card_height, "the card grew when the confirmation appeared"
     top_left = card.confirm.mapTo(scroll.viewport(), QPoint(0, 0))
     shown = QRect(top_left, card.confirm.size())
     assert card.confirm.isVisible() and scroll.viewport().rect().contains(shown), \
