@@ -89,8 +89,9 @@ class TcpSteps:
             msg = resp.retMsg or "no reason given"
             if self.rsa is None and "rsa" in msg.lower():
                 raise EncryptionMismatch(
-                    f"{label}: the gateway requires encryption: {msg}. In OpenDeck: Edit the "
-                    "endpoint (F2) and pick OpenD's RSA private key file under Encryption")
+                    f"{label}: this gateway requires RSA encryption and the endpoint has none; "
+                    "Edit the endpoint (F2) and pick OpenD's RSA private key file under "
+                    f"Encryption (the gateway said: {msg})")
             raise LoginRefused(f"{label}: InitConnect refused: {msg} (retType {resp.retType})")
         s2c = resp.s2c
         framing: TcpFraming = proto.framing
