@@ -29,6 +29,7 @@ from pathlib import Path
 from . import codes, pushrow
 from .errors import ConfigError, JournalError, OpenDeckError
 from .events import ConnState, StateChanged
+from .gcpace import PacedCollector
 from .journal import Journal, JournalUnavailable
 from .stopsignals import install_stop_signals
 
@@ -210,6 +211,9 @@ async def run(args: argparse.Namespace) -> int:
     # the writer thread must get the GIL back quickly while the loop decodes flat out
     old_interval = sys.getswitchinterval()
     sys.setswitchinterval(min(old_interval, 0.001))
+    # cyclic GC on the 50 ms tick, not on every 700th row tuple (gcpace.py: 14 % of the loop)
+    collector = PacedCollector()
+    collector.start()
     stop = asyncio.Event()
     undo_signals = install_stop_signals(stop)
     conn = make_connection(target, args, rec, auto_reconnect=False,
@@ -232,8 +236,9 @@ async def run(args: argparse.Namespace) -> int:
             status = 2
         else:
             started = time.monotonic()
-            status = await _record(args, rec, stop, loop, started)
+            status = await _record(args, rec, stop, loop, started, collector)
     finally:
+        collector.stop()
         await conn.close()
         for undo in undo_signals:
             undo()
@@ -267,7 +272,8 @@ async def run(args: argparse.Namespace) -> int:
     return status
 
 
-async def _record(args, rec: Recorder, stop: asyncio.Event, loop, started: float) -> int:
+async def _record(args, rec: Recorder, stop: asyncio.Event, loop, started: float,
+                  collector: PacedCollector | None = None) -> int:
     show = args.progress or sys.stderr.isatty()
     tty = sys.stderr.isatty()
     next_line = time.monotonic() + 1.0
@@ -305,6 +311,8 @@ async def _record(args, rec: Recorder, stop: asyncio.Event, loop, started: float
                     f"{rec.journal.lag:,}" + (", reading paused" if rec.paused else ""))
             print(("\r" + line + "\x1b[K") if tty else line, end="" if tty else "\n",
                   file=sys.stderr, flush=True)
+        if collector is not None:
+            collector.step()
         try:
             await asyncio.wait_for(stop.wait(), TICK)
         except TimeoutError:

@@ -6,17 +6,17 @@ object, its C++ destructor runs off the GUI thread, cannot unregister the object
 and the next timer event lands on freed memory (we saw exactly this segfault in the test
 suite: QTimerInfoList::activateTimers -> notify on a dead receiver).
 
-So automatic collection is switched off and a QTimer on the GUI thread collects instead,
-generation by generation, using the thresholds Python itself would have used. This is the
-well-known remedy for Qt apps (pyqtgraph ships one too; importing it costs ~0.26 s at start,
-this does not).
+So automatic collection is switched off and a QTimer on the GUI thread steps a
+:class:`~opendeck.core.gcpace.PacedCollector` instead, generation by generation, using the
+thresholds Python itself would have used. This is the well-known remedy for Qt apps
+(pyqtgraph ships one too; importing it costs ~0.26 s at start, this does not).
 """
 
 from __future__ import annotations
 
-import gc
-
 from PySide6.QtCore import QObject, QTimer
+
+from ..core.gcpace import PacedCollector
 
 
 class GuiThreadCollector(QObject):
@@ -24,25 +24,17 @@ class GuiThreadCollector(QObject):
     #: pushes/s a 500 ms cadence let 100k+ young tuples pile up into one 20-40 ms collection
     def __init__(self, interval_ms: int = 50, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.thresholds = gc.get_threshold()
-        self.collections = [0, 0, 0]
-        self._was_enabled = gc.isenabled()
-        gc.disable()
+        self.pacer = PacedCollector()
+        self.thresholds = self.pacer.thresholds
+        self.collections = self.pacer.collections
+        self.pacer.start()
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.collect)
         self.timer.start(interval_ms)
 
     def collect(self) -> None:
-        t0, t1, t2 = self.thresholds
-        c0, c1, c2 = gc.get_count()
-        if c0 <= t0:
-            return
-        # like the interpreter: an older generation only when enough younger passes piled up
-        gen = 2 if c1 > t1 and c2 > t2 else 1 if c1 > t1 else 0
-        gc.collect(gen)
-        self.collections[gen] += 1
+        self.pacer.step()
 
     def stop(self) -> None:
         self.timer.stop()
-        if self._was_enabled:
-            gc.enable()
+        self.pacer.stop()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import os
 import re
 import signal
@@ -247,7 +248,9 @@ def test_a_slow_journal_pauses_reading_and_loses_nothing(source_factory, tmp_pat
     _patched_journal(monkeypatch, high_water=5_000, low_water=1_000, max_lag=20_000,
                      connect=lambda *a, **k: sqlite3.connect(*a, factory=SlowConnection, **k))
     src = source_factory(60_000)
+    gc_was = gc.isenabled()
     status = asyncio.run(record.run(_args(src.port, tmp_path / "r.sqlite", pushes=60_000)))
+    assert gc.isenabled() == gc_was  # the paced collector hands automatic collection back
     err = capsys.readouterr().err
     assert status == 0, err
     pauses = int(re.search(r"reading paused (\d+) times", err).group(1))
