@@ -10,10 +10,10 @@ filtering and replay need; it holds no summary. Summaries are text for a person:
 built where a person reads them (:func:`summary`, the window's visible rows, exports), never on
 the ingest path, where they cost more than decoding the packet did.
 
-``security`` is filled at ingest by :func:`security_of`: for the quote pushes it walks the
-protobuf wire bytes to the ``Security`` sub-message (a few byte reads, no message object) and
-looks the formatted code up in a small cache; for the rare pushes without a fixed path (trade
-pushes, JSON bodies) it falls back to a full decode. So a text filter on
+``security`` is filled at ingest by :func:`security_of`: for the quote pushes a cache keyed by
+the first bytes of the body answers, and on a miss protobuf's own parser reads a projection
+message that declares only the path to the ``Security``; for the rare pushes without a fixed
+path (trade pushes, JSON bodies) it falls back to a full decode. So a text filter on
 ``security`` + :func:`summary` keeps working on rows as the window's filter did before.
 
 The session calls :func:`rows_from_packets` once per read batch.
@@ -22,11 +22,13 @@ The session calls :func:`rows_from_packets` once per read batch.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
-from . import catalog, codes
 from google.protobuf.message import DecodeError
 
+from . import catalog, codes
 from .wire import FMT_PROTOBUF
 
 #: schema version of a row (and of the journal table, ``PRAGMA user_version``)
@@ -55,6 +57,8 @@ _NO_SECURITY = frozenset({catalog.NOTIFY})
 _prefix_cache: dict[bytes, str] = {}
 _PREFIX = 32
 _SEC_CACHE_MAX = 65536
+_SEC_KEYS = frozenset(_SEC_PATHS)
+_prefix_of = itemgetter(slice(0, _PREFIX))
 
 
 def _build_projections() -> dict[int, Any]:
@@ -140,10 +144,27 @@ def rows_from_packets(packets: Sequence[Any], seq_start: int, now: float, endpoi
     ``packets`` are :class:`~opendeck.core.channel.Packet` s (tuples: proto_id, serial, fmt,
     body, wire_size, error). A packet with an error keeps its bytes and gets
     ``"ErrorType: message"`` in ``error``.
+
+    The common batch (quote pushes of a known shape, no error) is built column by column:
+    ``zip`` transposes the packets and builds the rows, the security of each comes from the
+    prefix cache through ``map``, and only cache misses take :func:`security_of`. That is
+    about a third cheaper per push than a loop making each row; anything else takes the loop.
     """
-    sec_of = security_of
+    n = len(packets)
+    if not n:
+        return []
     # exact str, not a ContextKind: rows of exact str/int/float/bytes leave the GC's tracking
     endpoint, context = str(endpoint), str(context)
+    pids, serials, fmts, bodies, _sizes, errs = zip(*packets)
+    if errs.count(None) == n and fmts.count(FMT_PROTOBUF) == n and _SEC_KEYS.issuperset(pids):
+        secs = list(map(_prefix_cache.get, map(_prefix_of, bodies)))
+        if None in secs:
+            for i, sec in enumerate(secs):
+                if sec is None:
+                    secs[i] = security_of(pids[i], FMT_PROTOBUF, bodies[i])
+        return list(zip(range(seq_start, seq_start + n), repeat(now, n), repeat(endpoint, n),
+                        repeat(context, n), pids, fmts, serials, bodies, secs, repeat("", n)))
+    sec_of = security_of
     rows = []
     append = rows.append
     seq = seq_start

@@ -94,6 +94,41 @@ def test_rows_from_packets_is_the_schema():
     assert pushrow.errors_in(out) == 1
 
 
+def test_the_column_path_and_the_row_loop_make_the_same_rows():
+    """A batch of quote pushes without errors is built column by column; anything else row
+    by row. Both must give exactly the rows the loop would, cache misses included."""
+    import random
+    rnd = random.Random(5)
+    kinds = _pushes_of_every_kind()
+    bad = ChecksumError("SHA-1 mismatch")
+    pushrow._prefix_cache.clear()  # the first of each code is a miss
+    batches = [
+        [Packet(3005, i, FMT_PROTOBUF, basic_body(price=300 + i, code=f"{i % 7:05d}"), 207)
+         for i in range(50)],                                                  # misses, then hits
+        [Packet(pid, i, FMT_PROTOBUF, body, len(body) + 44) for i, (pid, body) in enumerate(kinds)],
+        [Packet(3005, 1, FMT_PROTOBUF, basic_body(), 207), Packet(3005, 2, FMT_PROTOBUF, b"x", 45, bad)],
+        [Packet(3005, 1, FMT_PROTOBUF, basic_body(), 207),
+         Packet(catalog.NOTIFY, 2, FMT_PROTOBUF, b"\x08\x00", 46)],             # a push without a path
+        [Packet(3005, 1, FMT_JSON, encode_message(
+            Qot_UpdateBasicQot_pb2.Response.FromString(basic_body()), FMT_JSON), 300)],
+        [Packet(3005, 1, FMT_PROTOBUF, b"\xff\xff", 46)],                          # bytes that do not parse
+        [Packet(3005, 1, FMT_PROTOBUF, rnd.randbytes(rnd.randrange(64)), 99) for _ in range(30)],
+    ]
+    for packets in batches:
+        got = pushrow.rows_from_packets(packets, 7, 2.5, "ep1", "quote")  # first: it meets the misses
+        want = []
+        for k, (pid, serial, fmt, body, _size, err) in enumerate(packets):
+            sec = "" if err else summarize(pid, fmt, body)[0] if catalog.response_type(pid) else ""
+            want.append((7 + k, 2.5, "ep1", "quote", pid, fmt, serial, body,
+                         pushrow.security_of(pid, fmt, body) if not err else "",
+                         f"ChecksumError: {err}" if err else ""))
+            if not err and sec and pid != catalog.NOTIFY:
+                assert want[-1][pushrow.SECURITY] == sec
+        assert got == want
+        assert all(type(r) is tuple and len(r) == pushrow.WIDTH for r in got)
+    assert pushrow.rows_from_packets([], 1, 1.0, "ep1", "quote") == []
+
+
 def test_summaries_are_built_on_read_and_the_text_filter_works_on_rows():
     [row] = rows(1)
     assert pushrow.summary(row).startswith("345.200")

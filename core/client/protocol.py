@@ -21,6 +21,7 @@ permanent failures) lives here too, so a driver only opens sockets and sleeps.
 from __future__ import annotations
 
 import itertools
+import operator
 import time
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -47,6 +48,7 @@ S = ConnState
 
 # One process-wide serial counter, as the SDK does: serials never repeat across connections.
 _serials = itertools.count(int(time.time() % 10000) + 1)
+_proto_id = operator.itemgetter(0)  # of a Packet
 
 
 #: unanswered KeepAlives whose late replies are still recognised as such
@@ -359,6 +361,10 @@ class ClientProtocol:
     # ---------------------------------------------------------------- internals
     def _route(self, packets: list[Packet], now: float) -> None:
         push_ids = catalog.PUSH_IDS
+        if push_ids.issuperset(map(_proto_id, packets)):  # a read of pushes only: the common case
+            if packets:
+                self._events.append(Pushes(packets))
+            return
         pushes: list[Packet] | None = None
         for pkt in packets:
             pid = pkt.proto_id
