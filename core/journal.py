@@ -131,6 +131,7 @@ class Journal:
         self.lost = 0  # rows that will never be committed (after an error, or refused)
         self.commits = 0
         self.last_commit: float | None = None  # time.time() of the last commit
+        self.last_rows_commit: float | None = None  # time.monotonic() of the last one with rows
         self.error: JournalError | None = None
         self._behind = False
         self._resume: Callable[[], None] | None = None
@@ -309,6 +310,8 @@ class Journal:
             self.written += taken
             self.commits += 1
             self.last_commit = time.time()
+            if taken:
+                self.last_rows_commit = time.monotonic()
             self._check_resume()
 
     def _failed(self, error: JournalError, inflight: int) -> None:

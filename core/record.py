@@ -246,11 +246,14 @@ async def run(args: argparse.Namespace) -> int:
         await asyncio.to_thread(lambda: [j.close() for j in closing])
         sys.setswitchinterval(old_interval)
     total = sum(j.written for j in closing)
-    if rec.caught_up is None and total >= rec.received:
-        rec.caught_up = time.monotonic()
+    # the span ends at the last commit that held pushes (not at the close and the WAL
+    # checkpoint after it, nor at the tick that noticed): N pushes / S s is the committed rate
+    commits = [j.last_rows_commit for j in closing if j.last_rows_commit is not None]
+    end = max(commits) if commits else time.monotonic()
+    if total >= rec.received:
+        rec.caught_up = end
     if (args.progress or sys.stderr.isatty()) and sys.stderr.isatty():
         print(file=sys.stderr)  # end the \r progress line
-    end = time.monotonic()
     span = end - (rec.first_push or started)
     err = rec.error
     if err is not None:
