@@ -2,7 +2,7 @@
 
     python bench/versus_futu.py [--n 300000] [--runs 3] [--modes plain,cbc,ecb]
                                 [--clients futu-debug,futu-warning,od-conn,od-record]
-                                [--baseline-root DIR]
+                                [--baseline-root DIR] [--baseline LABEL=DIR ...]
 
 The source is ``bench/push_source.py`` in its own process (207-byte Qot_UpdateBasicQot frames,
 as fast as the socket takes them). Every client runs in its own process, one at a time, and
@@ -18,7 +18,9 @@ the clients take turns within each round so a noisy neighbour hurts all of them 
 
 A rate is pushes / seconds from the first push to the last one counted. ``--baseline-root DIR``
 adds ``base-`` variants of the OpenDeck clients run from another checkout (``DIR/opendeck/core``),
-e.g. the commit before a change: before/after in the same run.
+e.g. the commit before a change: before/after in the same run. ``--baseline LABEL=DIR`` (any
+number of times) does the same with ``LABEL-`` variants; a variant the checkout cannot run
+(``record`` before it existed) is reported as failed and left out.
 """
 
 from __future__ import annotations
@@ -191,13 +193,14 @@ def run_record(args, env: dict, out_dir: Path) -> dict:
             "rss_mib": float(rss.group(1)) if rss else 0.0}
 
 
-def run_client(name: str, args, port: int, rsa_key: str, base_root: str, tmp: Path) -> dict:
+def run_client(name: str, args, port: int, rsa_key: str, roots: dict[str, str], tmp: Path) -> dict:
     env = dict(os.environ)
     env["HOME"] = str(tmp)  # futu-api writes its logs under $HOME
     real = name
-    if name.startswith("base-"):
-        real = name[5:]
-        env["PYTHONPATH"] = base_root + os.pathsep + env.get("PYTHONPATH", "")
+    label, _, rest = name.partition("-")
+    if label in roots:
+        real = rest
+        env["PYTHONPATH"] = roots[label] + os.pathsep + env.get("PYTHONPATH", "")
     ns = argparse.Namespace(port=port, n=args.n, rsa_key=rsa_key, deadline=args.deadline)
     if real == "od-record":
         return run_record(ns, env, tmp)
@@ -233,6 +236,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--modes", default="plain,cbc,ecb")
     ap.add_argument("--clients", default="futu-debug,futu-warning,od-conn,od-record")
     ap.add_argument("--baseline-root", default="", help="another checkout: adds base-od-* clients")
+    ap.add_argument("--baseline", action="append", default=[], metavar="LABEL=DIR",
+                    help="another checkout under a label: adds LABEL-od-* clients")
     ap.add_argument("--deadline", type=float, default=120.0)
     ap.add_argument("--client", help=argparse.SUPPRESS)
     ap.add_argument("--port", type=int, help=argparse.SUPPRESS)
@@ -247,8 +252,16 @@ def main(argv: list[str] | None = None) -> int:
 
     from Crypto.PublicKey import RSA
     clients = [c for c in args.clients.split(",") if c]
+    roots = {}
     if args.baseline_root:
-        clients += [f"base-{c}" for c in clients if c.startswith("od-") and c != "od-record"]
+        roots["base"] = args.baseline_root
+    for spec in args.baseline:
+        label, _, root = spec.partition("=")
+        if not label or not root or "-" in label:
+            raise SystemExit(f"--baseline {spec!r}: give LABEL=DIR (a label without '-')")
+        roots[label] = root
+    own = [c for c in clients if c.startswith("od-")]
+    clients += [f"{label}-{c}" for label in roots for c in own]
     modes = [m for m in args.modes.split(",") if m]
     results: dict[tuple[str, str], list[dict]] = {}
     with tempfile.TemporaryDirectory() as tmp_s:
@@ -262,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
                 for r in range(args.runs):
                     for c in clients:
                         try:
-                            res = run_client(c, args, port, rsa_key, args.baseline_root, tmp)
+                            res = run_client(c, args, port, rsa_key, roots, tmp)
                         except Exception as exc:  # noqa: BLE001 - report and go on
                             print(f"  {mode} {c} run {r + 1}: FAILED {exc}", file=sys.stderr)
                             continue
