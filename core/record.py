@@ -208,6 +208,14 @@ async def run(args: argparse.Namespace) -> int:
         return 3
     rec = Recorder(journal, str(target), args.context, max_size)
     journal.set_resume_callback(lambda: loop.call_soon_threadsafe(rec.resume))
+    try:
+        conn = make_connection(target, args, rec, auto_reconnect=False,
+                               connect_timeout=min(args.timeout, 20.0), request_timeout=args.timeout,
+                               client=ClientInfo(client_id=args.client_id or "OpenDeckRecord"))
+    except BaseException:  # a bad key file, say: the journal's writer must not outlive it
+        await asyncio.to_thread(journal.close)
+        raise
+    rec.conn = conn
     # the writer thread must get the GIL back quickly while the loop decodes flat out
     old_interval = sys.getswitchinterval()
     sys.setswitchinterval(min(old_interval, 0.001))
@@ -216,10 +224,6 @@ async def run(args: argparse.Namespace) -> int:
     collector.start()
     stop = asyncio.Event()
     undo_signals = install_stop_signals(stop)
-    conn = make_connection(target, args, rec, auto_reconnect=False,
-                           connect_timeout=min(args.timeout, 20.0), request_timeout=args.timeout,
-                           client=ClientInfo(client_id=args.client_id or "OpenDeckRecord"))
-    rec.conn = conn
     status = 0
     started = time.monotonic()
     try:

@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 from opendeck.core import journal as journal_mod
 from opendeck.core import record
+from opendeck.core.errors import ConfigError
 from test_journal import small_tmpfs  # noqa: F401 - the fixture: a 1 MiB tmpfs (root only)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -258,6 +259,15 @@ def test_a_slow_journal_pauses_reading_and_loses_nothing(source_factory, tmp_pat
     n = int(SUMMARY.search(err).group(1))
     assert n == 60_000 == journal_facts(tmp_path / "r.sqlite")[0]
     assert re.search(r"60000 received", err)  # nothing refused past max_lag, nothing lost
+
+
+def test_a_bad_key_file_is_a_config_error_and_leaves_nothing_running(tmp_path):
+    gc_was, interval = gc.isenabled(), sys.getswitchinterval()
+    writers = {t for t in threading.enumerate() if t.name == "opendeck-journal"}
+    with pytest.raises(ConfigError, match="cannot read RSA key file"):
+        asyncio.run(record.run(_args(1, tmp_path / "r.sqlite", rsa_key=tmp_path / "missing.pem")))
+    assert gc.isenabled() == gc_was and sys.getswitchinterval() == interval
+    assert {t for t in threading.enumerate() if t.name == "opendeck-journal"} <= writers
 
 
 def test_sizes_parse():
