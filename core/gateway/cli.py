@@ -55,10 +55,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--replay", metavar="JOURNAL",
                         help="serve the pushes of a journal recorded by the window or "
                              "`opendeck record` to whoever subscribes (the live market is "
-                             "paused)")
+                             "paused); the journal is read as it plays, in chunks. Each "
+                             "pass starts with a subscription and ends at the last push or "
+                             "when no connection is subscribed any more; then it rewinds, "
+                             "and the next subscriber gets the journal again from the start")
     parser.add_argument("--speed", default="1", metavar="X|max",
-                        help="replay pace: 1 = as recorded, 10 = ten times faster, max = as "
-                             "fast as the connections take them")
+                        help="replay pace: 1 = as recorded (the default), 10 = ten times "
+                             "faster, max = as fast as the connections take them")
     ws = parser.add_argument_group("WebSocket port (the JavaScript SDK's)")
     ws.add_argument("--websocket-port", type=int, default=None, metavar="PORT",
                     help="also listen for WebSocket clients on PORT (0 picks a free one; "
