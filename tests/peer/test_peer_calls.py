@@ -272,7 +272,7 @@ def test_replay_a_recorded_session_into_futu(tmp_path, peer_kit):
     assert ticks and quotes
     with peer_kit.GatewayThread(push_rate=0.0, seed=99) as gt:
         rp = gt.call(lambda: replay.Replay(gt.gw, items, speed=None))
-        gt.loop.call_soon_threadsafe(lambda: gt.loop.create_task(rp.run()))
+        gt.loop.call_soon_threadsafe(lambda: gt.loop.create_task(rp.run(1)))
         run = _run(gt.port, tmp_path, None, extra=("--parts", "replay", "--expect",
                                                    str(max(len(ticks), len(quotes)))))
         gt.wait_until(lambda: rp.done.is_set(), 20)
