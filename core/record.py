@@ -254,8 +254,7 @@ async def run(args: argparse.Namespace) -> int:
     # checkpoint after it, nor at the tick that noticed): N pushes / S s is the committed rate
     commits = [j.last_rows_commit for j in closing if j.last_rows_commit is not None]
     end = max(commits) if commits else time.monotonic()
-    if total >= rec.received:
-        rec.caught_up = end
+    rec.caught_up = end if total >= rec.received else None
     if (args.progress or sys.stderr.isatty()) and sys.stderr.isatty():
         print(file=sys.stderr)  # end the \r progress line
     span = end - (rec.first_push or started)
@@ -280,7 +279,7 @@ async def run(args: argparse.Namespace) -> int:
 
 
 async def _record(args, rec: Recorder, stop: asyncio.Event, loop, started: float,
-                  collector: PacedCollector | None = None) -> int:
+                  collector: PacedCollector) -> int:
     show = args.progress or sys.stderr.isatty()
     tty = sys.stderr.isatty()
     next_line = time.monotonic() + 1.0
@@ -294,7 +293,6 @@ async def _record(args, rec: Recorder, stop: asyncio.Event, loop, started: float
         if args.duration and now - started >= args.duration:
             return 0
         if args.pushes and rec.committed >= args.pushes:
-            rec.caught_up = now if rec.committed >= rec.received else None
             return 0
         if rec.closed.is_set():
             print(f"opendeck record: connection lost: {rec.conn.last_error or 'closed by the gateway'}",
@@ -318,8 +316,7 @@ async def _record(args, rec: Recorder, stop: asyncio.Event, loop, started: float
                     f"{rec.journal.lag:,}" + (", reading paused" if rec.paused else ""))
             print(("\r" + line + "\x1b[K") if tty else line, end="" if tty else "\n",
                   file=sys.stderr, flush=True)
-        if collector is not None:
-            collector.step()
+        collector.step()
         try:
             await asyncio.wait_for(stop.wait(), TICK)
         except TimeoutError:
